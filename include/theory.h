@@ -25,6 +25,8 @@
 #define GS_THEORY_MAX_CURVES 4
 #define GS_THEORY_CURVE_POINTS 256
 #define GS_THEORY_MAX_HISTS 2
+#define GS_THEORY_MAX_VECTORS 2
+#define GS_THEORY_VECTOR_MAX 4096
 
 typedef struct {
     const gs_params *params;   /* snapshot; read-only */
@@ -48,6 +50,13 @@ typedef struct {
     gs_theory_curve curve[GS_THEORY_MAX_CURVES];
     int nhists;
     gs_histogram hist[GS_THEORY_MAX_HISTS]; /* predicted probability per bin in .theory */
+    /* Predictions at every test point (in the order of data->x_test, output
+     * column 0), e.g. "gp" for the GP posterior mean, so the trainer can compare
+     * the network's averaged output with it point by point. */
+    int nvectors;
+    char vector_name[GS_THEORY_MAX_VECTORS][GS_NAME_MAX];
+    int vector_len[GS_THEORY_MAX_VECTORS];
+    double vector[GS_THEORY_MAX_VECTORS][GS_THEORY_VECTOR_MAX];
 } gs_theory_output;
 
 /* Add a named scalar to out; returns 0, or -1 when full. */
