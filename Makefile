@@ -44,7 +44,7 @@ endif
 
 CPPFLAGS += -Iinclude -Isrc -Iui -D_GNU_SOURCE $(PKG_CFLAGS) $(BLAS_CFLAGS)
 CFLAGS += -std=c11 -g $(OPT) $(WARN) -pthread
-FASTFLAGS := -ffast-math -fno-finite-math-only -ftree-vectorize
+FASTFLAGS := -ffast-math -ftree-vectorize
 LDLIBS += $(BLAS_LIBS) $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SANFLAGS)
 
