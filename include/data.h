@@ -26,7 +26,6 @@ void gs_dataset_free(gs_dataset *ds);
 /* Deep copy; returns 0, or -1 when out of memory. */
 int gs_dataset_copy(gs_dataset *dst, const gs_dataset *src);
 
-#endif
 
 /* What to generate. Inputs: "gaussian" (x ~ N(0, I_d)), "sphere" (uniform on
  * the sphere of radius sqrt(d)), "onehot-pairs" (modular arithmetic: x is
@@ -54,3 +53,5 @@ int gs_data_generate(gs_dataset *ds, const gs_data_spec *spec, char *err, size_t
  * multiplicity N(d, l) of degree-l harmonics on S^(d-1) (as a double). */
 double gs_gegenbauer(int l, int d, double t);
 double gs_harmonic_multiplicity(int d, int l);
+
+#endif
