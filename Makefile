@@ -67,10 +67,12 @@ $(BUILD)/grokscope: $(BUILD)/src/main.o $(BUILD)/libgsui.a $(BUILD)/libgs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libgs.a: $(ENGINE_OBJ) $(BUILD)/src/presets_builtin.o
+	@mkdir -p $(@D)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/libgsui.a: $(UI_OBJ)
+	@mkdir -p $(@D)
 	@rm -f $@
 	ar rcs $@ $^
 

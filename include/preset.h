@@ -7,7 +7,7 @@
  * binary (gs_builtin_presets); a user's own load by path or from
  * $XDG_CONFIG_HOME/grokscope/presets/NAME.ini. The format:
  *
- *   # comment
+ *   # comment (also after a value, following a space; ';' starts a comment line)
  *   [preset]          name, title, paper, summary, theory, convention
  *   [model]           activation, layers, readout, bias
  *   [data]            inputs, teacher, train_file, test_file, ...

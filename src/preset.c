@@ -497,9 +497,12 @@ int gs_preset_parse(gs_preset *p, const char *text, const char *source, char *er
         line[len] = '\0';
         cursor = eol ? eol + 1 : cursor + len;
 
-        /* A comment starts with '#' or ';' at the start or after a space. */
+        /* A comment starts with '#' at the start of a line or after a space, or with ';'
+         * as the first character of a line. */
+        if (line[0] == ';')
+            line[0] = '\0';
         for (char *q = line; *q; q++)
-            if ((*q == '#' || *q == ';') && (q == line || isspace((unsigned char)q[-1]))) {
+            if (*q == '#' && (q == line || isspace((unsigned char)q[-1]))) {
                 *q = '\0';
                 break;
             }
