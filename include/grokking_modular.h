@@ -112,6 +112,12 @@ double grokking_modular_sigma2_c1(const grokking_modular_params *gp);
  * A value <= 0 means every sigma^2 > 0 below the GMFL-I onset is mixed. */
 double grokking_modular_sigma2_c2(const grokking_modular_params *gp);
 
+/* Return the eigenvalue that one neuron condensed at Phi_c = sqrt(3/gamma6)
+ * adds to its Fourier mode, prefactor * sigma_a2 Phi_c^2 / N (reduced units).
+ * The mixed phase self-averages only when this is far below sigma_c^2, so
+ * that many neurons per mode share the condensed weight. */
+double grokking_modular_lambda_per_neuron(const grokking_modular_params *gp);
+
 /* Solve a = -sigma^2 / (lambda(a) + sigma^2) for a in (-1, 0) by bisection.
  * Returns 0, or -1 with a message in err when gp is out of range. */
 int grokking_modular_solve(const grokking_modular_params *gp,

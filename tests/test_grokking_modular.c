@@ -203,6 +203,16 @@ static void onsets_corrected_fig3(void **state)
     assert_true(grokking_modular_sigma2_c2(&gp) < 0);
     assert_true(fabs(grokking_modular_eigen_prefactor(401, 0) - 4.0 * 401 * 401) < 1e-9);
     assert_true(grokking_modular_eigen_prefactor(401, 1) == 1.0);
+
+    /* One condensed neuron adds 4 P^2 (sigma_a2 / N) (3 / gamma), about 39,
+     * to its mode's eigenvalue: far above sigma_c^2, so at these parameters
+     * the mixed phase cannot self-average. With the paper's eigenvalue it is
+     * 6e-5. */
+    double per_neuron = 4.0 * P * P * gp.sigma_a2 / gp.N * 3.0 / gp.gamma6;
+    assert_true(fabs(grokking_modular_lambda_per_neuron(&gp) - per_neuron) < 1e-12 * per_neuron);
+    assert_true(fabs(grokking_modular_lambda_per_neuron(&gp) - 38.59) < 0.01);
+    grokking_modular_params paper = fig3(0.2, 1);
+    assert_true(fabs(grokking_modular_lambda_per_neuron(&paper) - 6e-5) < 1e-12);
 }
 
 static void discrepancy_corrected_fig3(void **state)
@@ -302,6 +312,160 @@ static void side_saddle_matches_grid_minimum(void **state)
     assert_true(fabs(phi_plus - sqrt(3.0 / gamma6)) < 1e-9 * phi_plus);
     assert_true(fabs(phi_minus - phi_plus / 3.0) < 1e-9 * phi_plus);
     assert_true(fabs(grokking_modular_mode_action(phi_plus, phi_plus, a_c, gamma6, P)) < 1e-6);
+}
+
+/* Independent route to a(sigma^2): <Phi Psi> by direct 2D quadrature of the
+ * per-pair weight exp(-S2) dPhi dPsi, where S2 is the action of one Fourier
+ * pair (modes k and P-k together, so twice the per-mode action):
+ * S2 = P [ (Phi + Psi) - 2 A Phi Psi + (gamma/3)(Phi^3 + Psi^3) ].
+ * The measure is flat in Phi because w_k is complex. Only two blocks are
+ * integrated, one around the origin and one around the condensed saddle,
+ * because the region between them lies under a barrier of order P. */
+typedef struct {
+    int P;
+    double s, gamma6, prefactor, u, sigma2;
+} quadrature_model;
+
+static double pair_action(const quadrature_model *q, double coupling, double phi, double psi)
+{
+    return q->P * ((phi + psi) - 2.0 * coupling * phi * psi
+                   + q->gamma6 / 3.0 * (phi * phi * phi + psi * psi * psi));
+}
+
+static double simpson_weight(int i, int n)
+{
+    if (i == 0 || i == n)
+        return 1.0;
+    return i % 2 ? 4.0 : 2.0;
+}
+
+/* Integrate exp(-(S2 - shift)) and Phi Psi exp(-(S2 - shift)) over the square
+ * [lo, lo + width]^2 with Simpson's rule on n intervals per side. */
+static void integrate_block(const quadrature_model *q, double coupling, double lo,
+                            double width, double shift, double *z, double *zm)
+{
+    const int n = 160;
+    double h = width / n;
+
+    *z = 0;
+    *zm = 0;
+    for (int i = 0; i <= n; i++) {
+        double phi = lo + i * h;
+        for (int j = 0; j <= n; j++) {
+            double psi = lo + j * h;
+            double weight = simpson_weight(i, n) * simpson_weight(j, n)
+                            * exp(-(pair_action(q, coupling, phi, psi) - shift));
+            *z += weight;
+            *zm += weight * phi * psi;
+        }
+    }
+    *z *= h * h / 9.0;
+    *zm *= h * h / 9.0;
+}
+
+static double quadrature_mode_power(const quadrature_model *q, double a)
+{
+    double coupling = q->u * a * a;
+    double z0, zm0;
+
+    integrate_block(q, coupling, 0.0, 40.0 / q->P, 0.0, &z0, &zm0);
+
+    /* The condensed saddle solves 1 - 2 A Phi + gamma Phi^2 = 0 on Phi = Psi. */
+    double disc = coupling * coupling - q->gamma6;
+    if (disc <= 0)
+        return zm0 / z0;
+    double center = (coupling + sqrt(disc)) / q->gamma6;
+    double curvature = 2.0 * q->P * (q->gamma6 * center - coupling);
+    double saddle = pair_action(q, coupling, center, center);
+    if (saddle > 600.0 || curvature <= 0)
+        return zm0 / z0;
+
+    double half = 12.0 / sqrt(curvature);
+    double lo = fmax(center - half, 0.5 * center);
+    double z1, zm1;
+    integrate_block(q, coupling, lo, 2.0 * (center - lo), saddle, &z1, &zm1);
+
+    /* Combine the blocks in log space: block 1 carries the factor e^(-saddle). */
+    double log_ratio = log(z1) - saddle - log(z0);
+    double p = log_ratio > 0 ? 1.0 / (1.0 + exp(-log_ratio))
+                             : exp(log_ratio) / (1.0 + exp(log_ratio));
+    return (1.0 - p) * (zm0 / z0) + p * (zm1 / z1);
+}
+
+static double quadrature_solve(const quadrature_model *q)
+{
+    double lo = -1.0, hi = 0.0;
+
+    for (int iter = 0; iter < 60; iter++) {
+        double mid = 0.5 * (lo + hi);
+        double lam = q->prefactor * q->s * quadrature_mode_power(q, mid);
+        if (mid + q->sigma2 / (lam + q->sigma2) > 0)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static quadrature_model quadrature_from(const grokking_modular_params *gp)
+{
+    double P = gp->P;
+    quadrature_model q = {
+        .P = gp->P,
+        .s = gp->sigma_a2,
+        .gamma6 = gp->gamma6,
+        .prefactor = gp->paper_eigenvalue ? 1.0 : 4.0 * P * P,
+        .u = 2.0 * gp->sigma_a2 * P * P / (gp->N * gp->sigma2 * gp->sigma2),
+        .sigma2 = gp->sigma2,
+    };
+    return q;
+}
+
+static void mode_average_quadrature_fig3(void **state)
+{
+    (void)state;
+    static const struct { double sigma2; int paper; } cases[] = {
+        { 0.30, 1 }, { 0.227, 1 }, { 0.20, 1 }, { 0.15, 1 }, { 0.10, 1 },
+        { 0.30, 0 }, { 0.20, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        grokking_modular_params gp = fig3(cases[i].sigma2, cases[i].paper);
+        quadrature_model q = quadrature_from(&gp);
+        double a_quadrature = quadrature_solve(&q);
+        grokking_modular_state st = solve_ok(&gp);
+        if (fabs(st.a - a_quadrature) >= 1e-4)
+            print_error("sigma2 = %g, paper = %d: saddle a = %.6f, quadrature a = %.6f\n",
+                        cases[i].sigma2, cases[i].paper, st.a, a_quadrature);
+        /* The routes differ by the fluctuation weights, which move A only
+         * inside the O(1/P) window around A_c. */
+        assert_true(fabs(st.a - a_quadrature) < 1e-4);
+    }
+
+    /* At a live size (P = 31, N = 300, gamma = 1, sigma_a2 placing GMFL-II at
+     * half the GMFL-I onset) the saddle mixture stays within 1% of the
+     * quadrature across both transitions. */
+    static const double fractions[] = { 1.2, 0.95, 0.75, 0.6, 0.3 };
+    for (size_t i = 0; i < sizeof fractions / sizeof fractions[0]; i++) {
+        grokking_modular_params live = {
+            .P = 31, .N = 300, .sigma_a2 = 1.04302e-8, .sigma_w2 = 1, .gamma6 = 1,
+            .paper_eigenvalue = 0,
+        };
+        live.sigma2 = 1.0;
+        live.sigma2 = fractions[i] * grokking_modular_sigma2_c1(&live);
+        quadrature_model q = quadrature_from(&live);
+        double a_quadrature = quadrature_solve(&q);
+        grokking_modular_state st = solve_ok(&live);
+        if (fabs(st.a - a_quadrature) >= 1e-2)
+            print_error("live sigma2 = %g: saddle a = %.6f, quadrature a = %.6f\n",
+                        live.sigma2, st.a, a_quadrature);
+        assert_true(fabs(st.a - a_quadrature) < 1e-2);
+    }
+
+    /* Far from the condensed saddle the quadrature gives the prior value 1/P^2. */
+    grokking_modular_params gp = fig3(0.30, 0);
+    quadrature_model q = quadrature_from(&gp);
+    double power = quadrature_mode_power(&q, -1.0);
+    assert_true(fabs(power * 401.0 * 401.0 - 1.0) < 1e-3);
 }
 
 /* On the full table, sum_p (y_p . phi)^2 / (P (P-1)) = 4 P^2 <Phi Psi> for
@@ -511,9 +675,14 @@ static void module_outputs_fig3(void **state)
     assert_true(fabs(gs_theory_value(out, "gm_sigma2_c1") - 0.2360) < 5e-5);
     assert_true(fabs(gs_theory_value(out, "gm_sigma2_c2") - 0.176) < 5e-4);
     assert_true(gs_theory_value(out, "gm_phase") == 1.0);
+    /* At 0.20 about 60% of the pairs are condensed, 600 of the 1000 neurons per mode. */
+    assert_true(fabs(gs_theory_value(out, "gm_condensed_per_mode")
+                     - 1000.0 * gs_theory_value(out, "gm_condensed_fraction")) < 1e-9);
+    assert_true(fabs(gs_theory_value(out, "gm_condensed_fraction") - 0.6) < 0.01);
     static const char *const names[] = {
         "gm_condensed_fraction", "gm_test_mse", "gm_eigenvalue", "gm_mode_power",
         "gm_phi_plus", "gm_phi_barrier", "gm_side_action", "gm_coupling", "gm_u",
+        "gm_lambda_per_neuron", "gm_condensed_per_mode",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         assert_true(isfinite(gs_theory_value(out, names[i])));
@@ -650,6 +819,7 @@ int main(void)
         cmocka_unit_test(onsets_corrected_fig3),
         cmocka_unit_test(discrepancy_corrected_fig3),
         cmocka_unit_test(side_saddle_matches_grid_minimum),
+        cmocka_unit_test(mode_average_quadrature_fig3),
         cmocka_unit_test(fourier_identity_brute_force),
         cmocka_unit_test(nngp_eigenvalue_brute_force),
         cmocka_unit_test(read_in_variance_rescaling),

@@ -143,8 +143,8 @@ int grokking_modular_side_saddle(double coupling, double gamma6,
 /* Weight of the condensed saddle in the mixture 1 : 4 exp(-S+), where the
  * uncondensed saddle has action 0. It is written as a logistic that cannot
  * overflow, because |S+| reaches 1e4 to 1e5 at the paper's sizes.
- * NOTE: the prefactor 4 is the paper's two-saddle rule, not rechecked against
- * its text. A Gaussian-fluctuation estimate gives a prefactor of order P,
+ * NOTE: the prefactor 4 is the two-saddle rule of Rubin et al., not rechecked
+ * against their text. A Gaussian-fluctuation estimate gives a prefactor of order P,
  * which would shift side_action inside GMFL-I but not a(sigma^2). */
 static double mixture_weight(double side_action)
 {
@@ -206,6 +206,13 @@ double grokking_modular_sigma2_c2(const grokking_modular_params *gp)
     double full = r.prefactor * r.s * 3.0 / r.g;
 
     return grokking_modular_sigma2_degenerate(gp) - full;
+}
+
+double grokking_modular_lambda_per_neuron(const grokking_modular_params *gp)
+{
+    reduced_model r = reduce(gp);
+
+    return r.prefactor * r.s * 3.0 / (r.g * r.N);
 }
 
 int grokking_modular_solve(const grokking_modular_params *gp,
@@ -328,6 +335,8 @@ static int put_state(gs_theory_output *out, const grokking_modular_params *gp,
     rc |= gs_theory_put(out, "gm_side_action", st->side_action);
     rc |= gs_theory_put(out, "gm_coupling", st->coupling);
     rc |= gs_theory_put(out, "gm_u", grokking_modular_u(gp));
+    rc |= gs_theory_put(out, "gm_lambda_per_neuron", grokking_modular_lambda_per_neuron(gp));
+    rc |= gs_theory_put(out, "gm_condensed_per_mode", gp->N * st->condensed_fraction);
     return rc;
 }
 
