@@ -586,6 +586,39 @@ static void read_in_variance_rescaling(void **state)
     }
 }
 
+/* The paper's finite-size scaling N -> b^2 N, P -> sqrt(b) P,
+ * sigma_a2 -> sigma_a2 / b, sigma^2 -> sigma^2 / b keeps u fixed. With the
+ * paper's eigenvalue, a and both onsets (in units of sigma^2) are invariant.
+ * With the corrected one, lambda / sigma^2 grows as b and GMFL-II moves. */
+static void finite_size_scaling_paper(void **state)
+{
+    (void)state;
+    const double b = 9.0; /* sqrt(b) * 401 = 1203 is odd */
+    static const double sigma2s[] = { 0.30, 0.20, 0.15, 0.10 };
+
+    for (size_t i = 0; i < sizeof sigma2s / sizeof sigma2s[0]; i++) {
+        grokking_modular_params base = fig3(sigma2s[i], 1);
+        grokking_modular_params big = base;
+        big.N = b * b * base.N;
+        big.P = 1203;
+        big.sigma_a2 = base.sigma_a2 / b;
+        big.sigma2 = base.sigma2 / b;
+
+        assert_true(fabs(grokking_modular_u(&big) - grokking_modular_u(&base))
+                    < 1e-12 * grokking_modular_u(&base));
+        grokking_modular_state st_base = solve_ok(&base), st_big = solve_ok(&big);
+        assert_true(fabs(st_big.a - st_base.a) < 1e-4);
+        assert_int_equal(st_big.phase, st_base.phase);
+        assert_true(fabs(b * grokking_modular_sigma2_c1(&big) - grokking_modular_sigma2_c1(&base)) < 1e-9);
+        assert_true(fabs(b * grokking_modular_sigma2_c2(&big) - grokking_modular_sigma2_c2(&base)) < 1e-9);
+
+        base.paper_eigenvalue = 0;
+        big.paper_eigenvalue = 0;
+        assert_true(fabs(b * grokking_modular_sigma2_c1(&big) - grokking_modular_sigma2_c1(&base)) < 1e-4);
+        assert_true(b * grokking_modular_sigma2_c2(&big) < grokking_modular_sigma2_c2(&base));
+    }
+}
+
 static void scan_is_monotone(void **state)
 {
     (void)state;
@@ -656,6 +689,15 @@ static void module_outputs_fig3(void **state)
     const gs_theory_kind *kind = gs_theory_find("grokking_modular");
     assert_non_null(kind);
     assert_ptr_equal(kind, &gs_theory_grokking_modular);
+    static const char *const read[] = {
+        "T", "P", "N", "sigma_a2", "sigma_w2", "gamma", "paper_eigenvalue",
+    };
+    for (size_t i = 0; i < sizeof read / sizeof read[0]; i++) {
+        int listed = 0;
+        for (int j = 0; kind->depends[j]; j++)
+            listed |= strcmp(kind->depends[j], read[i]) == 0;
+        assert_true(listed);
+    }
 
     gs_params ps;
     set_fig3_params(&ps, 0.2);
@@ -823,6 +865,7 @@ int main(void)
         cmocka_unit_test(fourier_identity_brute_force),
         cmocka_unit_test(nngp_eigenvalue_brute_force),
         cmocka_unit_test(read_in_variance_rescaling),
+        cmocka_unit_test(finite_size_scaling_paper),
         cmocka_unit_test(scan_is_monotone),
         cmocka_unit_test(check_rejects_bad_params),
         cmocka_unit_test(module_outputs_fig3),
