@@ -142,8 +142,15 @@ int gs_cli_load_preset(const gs_run_args *a, gs_preset *p, uint64_t *seed)
 
 int gs_cli_presets(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    int markdown = argc > 0 && !strcmp(argv[0], "--markdown");
+    if (argc > 0 && !markdown) {
+        fprintf(stderr, "grokscope: presets takes no argument but --markdown (got '%s')\n", argv[0]);
+        return 2;
+    }
+    if (markdown) {
+        puts("| preset | paper | what it shows |");
+        puts("| --- | --- | --- |");
+    }
     for (int i = 0; gs_builtin_presets[i].name; i++) {
         gs_preset p;
         char err[512];
@@ -151,9 +158,13 @@ int gs_cli_presets(int argc, char **argv)
             printf("%-20s (invalid: %s)\n", gs_builtin_presets[i].name, err);
             continue;
         }
-        printf("%-20s %s\n", p.name, p.summary);
-        if (p.paper[0])
-            printf("%-20s   %s\n", "", p.paper);
+        if (markdown) {
+            printf("| `%s` | %s | %s |\n", p.name, p.paper[0] ? p.paper : "(teaching preset)", p.summary);
+        } else {
+            printf("%-20s %s\n", p.name, p.summary);
+            if (p.paper[0])
+                printf("%-20s   %s\n", "", p.paper);
+        }
         gs_preset_free(&p);
     }
     return 0;

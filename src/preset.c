@@ -469,7 +469,7 @@ static int check_whole(parse_ctx *c, gs_preset *p, char predicts[][GS_NAME_MAX])
         if (t->log_scale && (t->step <= 1 || t->min <= 0))
             return fail(c, "[param %s] is on a log scale, so it needs step > 1 (a factor) and min > 0", t->name);
         if (!t->label[0])
-            snprintf(t->label, sizeof t->label, "%s", t->name);
+            memcpy(t->label, t->name, sizeof t->name);
     }
     return 0;
 }
