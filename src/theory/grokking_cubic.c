@@ -140,32 +140,55 @@ grokking_cubic_well grokking_cubic_find_well(double u, double sigma_w2, double b
 
 /* ---- finite-d quadrature ------------------------------------------------- */
 
-/* Half-width of the q range that holds all but exp(-50) of the mass: the data
- * term is at most (u/pi)(|b| + |c|)^2 per d, and here |b| <= 1, |c| <= |eps| + 1. */
-static double finite_range(const grokking_cubic_sizes *s)
-{
-    double u = grokking_cubic_u(s);
-    double amp = 1 + fabs(s->eps) + 1;
-    double need = 2 * s->sigma_w2 * (2 * (u / M_PI) * amp * amp + 50 / s->d);
-    return fmax(3.0, sqrt(need));
-}
-
-static int finite_points(const grokking_cubic_sizes *s, double q_hi)
-{
-    double width = sqrt(s->sigma_w2 / s->d);
-    double want = ceil(16 * q_hi / width);
-    if (want < FINITE_MIN_POINTS)
-        return FINITE_MIN_POINTS;
-    if (want > FINITE_MAX_POINTS)
-        return FINITE_MAX_POINTS;
-    return (int)want;
-}
-
 /* Lowest value of S/d over q >= 0: S(0)/d = 0, or a side well below it. */
 static double action_hat_min(double u, double sigma_w2, double b, double c)
 {
     grokking_cubic_well w = grokking_cubic_find_well(u, sigma_w2, b, c);
     return w.found && w.s_hat < 0 ? w.s_hat : 0;
+}
+
+/* Quadrature nodes for p(q) ~ exp(-S(q)) on [0, q_hi], fixed for one solve so
+ * that the map stays smooth in (b, c) while Newton runs. */
+typedef struct {
+    double q_hi;   /* all but exp(-60) of the mass lies below q_hi */
+    int points;    /* uniform nodes including both ends */
+} quad_grid;
+
+/* Width of the narrowest well: the zero well has standard deviation
+ * sqrt(sigma_w2/d), a side well 1/sqrt(S''(q_w)). */
+static double narrowest_well(const grokking_cubic_sizes *s, double b, double c)
+{
+    double u = grokking_cubic_u(s);
+    double width = sqrt(s->sigma_w2 / s->d);
+    grokking_cubic_well w = grokking_cubic_find_well(u, s->sigma_w2, b, c);
+    if (w.found) {
+        /* At the well the slope in q^2 vanishes, so S''/d = 4 q^2 d(slope)/d(q^2). */
+        double dq = 1e-5 * w.q;
+        double ds = grokking_cubic_action_hat_slope(w.q + dq, u, s->sigma_w2, b, c)
+                    - grokking_cubic_action_hat_slope(w.q - dq, u, s->sigma_w2, b, c);
+        double curvature = s->d * 4 * w.q * w.q * ds / (4 * w.q * dq);
+        if (curvature > 0)
+            width = fmin(width, 1 / sqrt(curvature));
+    }
+    return width;
+}
+
+static quad_grid finite_grid(const grokking_cubic_sizes *s, double b, double c)
+{
+    double u = grokking_cubic_u(s);
+    double smin = action_hat_min(u, s->sigma_w2, b, c);
+    /* Past the scan limit S only rises; a margin covers Newton's moves in (b, c). */
+    double q_hi = fmax(3.0, 1.5 * well_scan_limit(u, s->sigma_w2, fabs(b) + 0.5,
+                                                 fabs(c) + 0.5));
+    while (s->d * (grokking_cubic_action_hat(q_hi, u, s->sigma_w2, b, c) - smin) < 60)
+        q_hi *= 1.25;
+    double want = ceil(16 * q_hi / narrowest_well(s, b, c)) + 1;
+    quad_grid g = {q_hi, FINITE_MIN_POINTS};
+    if (want > FINITE_MAX_POINTS)
+        g.points = FINITE_MAX_POINTS;
+    else if (want > FINITE_MIN_POINTS)
+        g.points = (int)want;
+    return g;
 }
 
 /* Solve (A + rho I) v = rho (1, sqrt6 eps) for the symmetric 2x2 A and return
@@ -225,8 +248,9 @@ static int cancelled(const atomic_int *cancel)
 static int finite_newton(const grokking_cubic_sizes *s, double *b, double *c, int *iterations,
                          char *err, size_t errlen)
 {
-    double q_hi = finite_range(s);
-    int points = finite_points(s, q_hi);
+    quad_grid grid = finite_grid(s, *b, *c);
+    double q_hi = grid.q_hi;
+    int points = grid.points;
     double bb = *b, cc = *c;
     double fb, fc;
     grokking_cubic_map(s, bb, cc, q_hi, points, &fb, &fc, NULL);
@@ -281,12 +305,12 @@ static int finite_newton(const grokking_cubic_sizes *s, double *b, double *c, in
 static void finite_fill(const grokking_cubic_sizes *s, double b, double c, int iterations,
                         grokking_cubic_finite *out)
 {
-    double q_hi = finite_range(s);
+    quad_grid grid = finite_grid(s, b, c);
     double u = grokking_cubic_u(s);
     out->b = b;
     out->c = c;
     double fb, fc, mom[3];
-    grokking_cubic_map(s, b, c, q_hi, finite_points(s, q_hi), &fb, &fc, mom);
+    grokking_cubic_map(s, b, c, grid.q_hi, grid.points, &fb, &fc, mom);
     out->m11 = mom[0];
     out->m13 = mom[1];
     out->m33 = mom[2];
@@ -334,24 +358,21 @@ int grokking_cubic_solve_finite(const grokking_cubic_sizes *s, const atomic_int 
 
 /* ---- distribution of q at finite d --------------------------------------- */
 
-/* Integrate exp(-d (S/d - smin)) over [lo, hi] by the midpoint rule with
- * steps finer than a sixteenth of the prior overlap's standard deviation. */
+/* Integrate exp(-d (S/d - smin)) over [lo, hi] by Simpson's rule with steps
+ * of at most width/16, width being the narrowest well's. */
 static double weight_integral(const grokking_cubic_sizes *s, double b, double c, double smin,
-                              double lo, double hi)
+                              double width, double lo, double hi)
 {
     double u = grokking_cubic_u(s);
-    double width = sqrt(s->sigma_w2 / s->d);
-    int m = (int)ceil(16 * (hi - lo) / width);
-    if (m < 8)
-        m = 8;
-    if (m > 100000)
-        m = 100000;
+    double want = 2 * ceil(8 * (hi - lo) / width);
+    int m = want < 8 ? 8 : want > FINITE_MAX_POINTS ? FINITE_MAX_POINTS : (int)want;
     double h = (hi - lo) / m, sum = 0;
-    for (int i = 0; i < m; i++) {
-        double q = lo + (i + 0.5) * h;
-        sum += exp(-s->d * (grokking_cubic_action_hat(q, u, s->sigma_w2, b, c) - smin));
+    for (int i = 0; i <= m; i++) {
+        double q = lo + i * h;
+        double wt = (i == 0 || i == m) ? 1 : (i % 2 ? 4 : 2);
+        sum += wt * exp(-s->d * (grokking_cubic_action_hat(q, u, s->sigma_w2, b, c) - smin));
     }
-    return sum * h;
+    return sum * h / 3;
 }
 
 int grokking_cubic_bin_probabilities(const grokking_cubic_sizes *s, double b, double c,
@@ -360,9 +381,10 @@ int grokking_cubic_bin_probabilities(const grokking_cubic_sizes *s, double b, do
     if (nbins < 1 || !(hi > lo))
         return -1;
     double smin = action_hat_min(grokking_cubic_u(s), s->sigma_w2, b, c);
-    double width = (hi - lo) / nbins, total = 0;
+    double width = narrowest_well(s, b, c);
+    double bin = (hi - lo) / nbins, total = 0;
     for (int i = 0; i < nbins; i++) {
-        p[i] = weight_integral(s, b, c, smin, lo + i * width, lo + (i + 1) * width);
+        p[i] = weight_integral(s, b, c, smin, width, lo + i * bin, lo + (i + 1) * bin);
         total += p[i];
     }
     if (!(total > 0))
@@ -376,11 +398,12 @@ double grokking_cubic_mass_beyond(const grokking_cubic_sizes *s, double b, doubl
                                   double q_cut)
 {
     double smin = action_hat_min(grokking_cubic_u(s), s->sigma_w2, b, c);
-    double q_hi = finite_range(s);
+    double width = narrowest_well(s, b, c);
+    double q_hi = finite_grid(s, b, c).q_hi;
     if (q_cut >= q_hi)
         return 0;
-    double inner = weight_integral(s, b, c, smin, 0, q_cut);
-    double outer = weight_integral(s, b, c, smin, q_cut, q_hi);
+    double inner = weight_integral(s, b, c, smin, width, 0, q_cut);
+    double outer = weight_integral(s, b, c, smin, width, q_cut, q_hi);
     return outer / (inner + outer);
 }
 
