@@ -120,7 +120,8 @@ int grokking_cubic_solve_finite_from(const grokking_cubic_sizes *s, double b0, d
                                      grokking_cubic_finite *out, char *err, size_t errlen);
 
 /* Fill p[nbins] with the probability of q in each equal bin of [lo, hi) under
- * p(q) ~ exp(-d S(q)/d) at (b, c); the entries sum to 1. Returns 0 or -1. */
+ * p(q) ~ exp(-S(q)) at (b, c). The entries sum to 1. Returns 0, or -1 for an
+ * empty range or zero mass. */
 int grokking_cubic_bin_probabilities(const grokking_cubic_sizes *s, double b, double c,
                                      double lo, double hi, int nbins, double *p);
 /* Return the mass of p(q) at |q| > q_cut (the droplet fraction at finite d). */
@@ -135,7 +136,8 @@ double grokking_cubic_gfl_b(double u, double rho, double sigma_w2);
 /* Return the lowest side-well S/d on the GFL branch at (u, rho); +inf without
  * a side well. Negative means the GFL branch is past the transition. */
 double grokking_cubic_transition_margin(double u, double rho, double eps, double sigma_w2);
-/* Critical u at fixed rho (the width-driven line of Appendix D). Returns 0 or -1. */
+/* Critical u at fixed rho, the line that N alone traces when sigma_a2 is held
+ * (the width-driven transition of arXiv 2310.03789, Appendix D). Returns 0 or -1. */
 int grokking_cubic_u_c_fixed_rho(double rho, double eps, double sigma_w2, double *u_c);
 /* Critical u on the line u rho^2 = k, which T alone traces at fixed n, N, d,
  * sigma_a2. Returns 0 or -1. */

@@ -3,9 +3,9 @@
  * of the finite-d and scaling-limit solvers, the transition points, and
  * independent checks of the action and of the GP end by direct quadrature.
  *
- * Regression values are solver results of the preset's notes, printed there
- * to a few digits; a check passes when our value rounds to the printed one,
- * so each tolerance is half a unit in the last printed digit.
+ * Regression values are earlier solver results printed to a few digits. A
+ * check passes when our value rounds to the printed one, so each tolerance
+ * is half a unit in the last printed digit.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -23,14 +23,16 @@
 #define BASE_N 700.0
 #define BASE_SIGMA_A2 (8.0 / 700.0)
 
-/* The Fig. 2 line: n = 3000, d = 150, N = 700, sigma_a2 = 8/700, eps = -0.3. */
+/* The base line of arXiv 2310.03789 (its Fig. 2): n = 3000, d = 150, N = 700,
+ * sigma_a2 = 8/700, eps = -0.3. */
 static grokking_cubic_sizes base_sizes(double T)
 {
     grokking_cubic_sizes s = {T, 3000, BASE_N, 150, -0.3, 0.5, BASE_SIGMA_A2, 0};
     return s;
 }
 
-/* Appendix D: n = 600, d = 150, eps = -1.2, sigma^2 = 0.05, sigma_a2 = 0.011. */
+/* The width-driven case of arXiv 2310.03789, Appendix D: n = 600, d = 150,
+ * eps = -1.2, sigma^2 = 0.05, sigma_a2 = 0.011. */
 static grokking_cubic_sizes appendix_d_sizes(double N)
 {
     grokking_cubic_sizes s = {0.05, 600, N, 150, -1.2, 0.5, 0.011, 0};
@@ -97,9 +99,9 @@ static void finite_d_solution_is_fixed_point(void **state)
     assert_true(fabs(c - f.c) < 1e-9);
 }
 
-/* The scaling limit is d -> infinity at fixed u and rho, the paper's Table 1
- * sweep N -> beta N, d -> sqrt(beta) d, n -> beta n, sigma_a2 -> sigma_a2/sqrt(beta)
- * (with alpha = beta, T is unchanged). The finite-d b must approach the limit. */
+/* The scaling limit is d -> infinity at fixed u and rho. The sweep N -> beta N,
+ * d -> sqrt(beta) d, n -> beta n, sigma_a2 -> sigma_a2/sqrt(beta) at fixed T
+ * keeps both, so the finite-d (b, c) must approach the limit as beta grows. */
 static void finite_d_converges_to_limit(void **state)
 {
     (void)state;
@@ -249,7 +251,7 @@ static void limit_base_transition(void **state)
     assert_rounds_to(t_c, 0.1787, 0.5e-4, "T_c");
     grokking_cubic_sizes at_c = base_sizes(t_c);
     assert_rounds_to(grokking_cubic_u(&at_c), 30.67, 0.005, "u_c");
-    /* The paper reads u_c ~ 30.2 and T_c ~ 0.18: within 2%. */
+    /* The published estimates u_c ~ 30.2 and T_c ~ 0.18 agree within 2%. */
     assert_true(fabs(grokking_cubic_u(&at_c) / 30.2 - 1) < 0.02);
     assert_true(fabs(t_c / 0.18 - 1) < 0.02);
     assert_rounds_to(grokking_cubic_u(&s), 30.23, 0.005, "u at T = 0.18");

@@ -1,8 +1,8 @@
 /*
  * grokking_cubic_module.c - the "grokking_cubic" theory module: turns a
  * parameter snapshot into the predictions of the cubic-teacher grokking theory
- * (numerics in grokking_cubic.c). Runs on the theory thread; writes only into
- * the caller's gs_theory_output.
+ * (numerics in grokking_cubic.c). It runs on the theory thread and writes only
+ * into the caller's gs_theory_output.
  *
  * Parameters read (gs_params names):
  *   T, n, N, d         required: noise variance sigma^2, samples, width, input dim
@@ -109,7 +109,7 @@ static void put_limit(gs_theory_output *out, const grokking_cubic_sizes *s,
     gs_theory_put(out, "gc_droplet_fraction_limit", ok ? l->p_tilde / s->d : NAN);
 }
 
-/* The default range holds six prior standard deviations of q and the side
+/* The default range covers six prior standard deviations of q and the side
  * wells, which sat at |q| <= 2 sigma_w in every case solved for this preset
  * (0.67 to 1.45 at sigma_w = 0.71). */
 static double default_q_max(const grokking_cubic_sizes *s)
