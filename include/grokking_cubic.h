@@ -63,7 +63,7 @@ typedef struct {
     double m11, m13, m33;      /* kernel moments in the basis (He1, He3/sqrt 6) */
     grokking_cubic_well well;  /* side well of S at the solution */
     double delta_s;            /* d * well.s_hat = S(q_well) - S(0); NaN without a well */
-    int iterations;            /* Newton or damped steps at the last anneal point */
+    int iterations;            /* Newton steps at the last anneal point */
 } grokking_cubic_finite;
 
 typedef enum {

@@ -85,6 +85,27 @@ static void finite_d_regression_table(void **state)
     }
 }
 
+/* At the live size beta = 1/8 (d = 53) the finite-d curve is smooth: side
+ * wells first appear near T = 0.12, about 3 above S(0). */
+static void finite_d_live_size_wells(void **state)
+{
+    (void)state;
+    const double beta = 1.0 / 8;
+    grokking_cubic_sizes s = base_sizes(0.125);
+    s.N *= beta;
+    s.d *= sqrt(beta);
+    s.n *= beta;
+    s.sigma_a2 /= sqrt(beta);
+    grokking_cubic_finite f;
+    char err[256] = "";
+    assert_int_equal(grokking_cubic_solve_finite(&s, NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f.well.found, 0);
+    s.T = 0.12;
+    assert_int_equal(grokking_cubic_solve_finite(&s, NULL, &f, err, sizeof err), 0);
+    assert_int_equal(f.well.found, 1);
+    assert_true(fabs(f.delta_s - 3) < 0.15);
+}
+
 static void finite_d_solution_is_fixed_point(void **state)
 {
     (void)state;
@@ -556,6 +577,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(finite_d_regression_table),
+        cmocka_unit_test(finite_d_live_size_wells),
         cmocka_unit_test(finite_d_solution_is_fixed_point),
         cmocka_unit_test(finite_d_converges_to_limit),
         cmocka_unit_test(action_matches_quadrature),
