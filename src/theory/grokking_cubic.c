@@ -26,7 +26,7 @@
 #define SQRT6 2.449489742783178
 
 /* Grid of the finite-d quadrature: at least this many nodes on [0, q_hi],
- * and at least 16 per standard deviation of the prior overlap. */
+ * and at least 16 per standard deviation of the narrowest well, up to the max. */
 #define FINITE_MIN_POINTS 4096
 #define FINITE_MAX_POINTS 262144
 /* Nodes of the side-well scan over (0, q_hi]. */
@@ -299,7 +299,9 @@ static int finite_newton(const grokking_cubic_sizes *s, double *b, double *c, in
     }
     snprintf(err, errlen,
              "grokking_cubic: finite-d solve did not converge at T = %g, n = %g, N = %g, d = %g "
-             "(last b = %g, c = %g); try a nearby T", s->T, s->n, s->N, s->d, bb, cc);
+             "(u = %g, last b = %g, c = %g). At large u the self-consistent map jumps "
+             "between wells; raise T or lower n", s->T, s->n, s->N, s->d, grokking_cubic_u(s),
+             bb, cc);
     return -1;
 }
 
