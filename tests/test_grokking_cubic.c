@@ -153,6 +153,36 @@ static void finite_d_converges_to_limit(void **state)
     }
 }
 
+/* The droplet count of the mixed phase, p_tilde = d times the droplet fraction,
+ * must also come out of the finite-d quadrature as d grows: there it is d
+ * times the mass of p(q) beyond the barrier (|q| > 0.45 at T = 0.15). */
+static void finite_d_droplets_approach_limit(void **state)
+{
+    (void)state;
+    double gap_prev = INFINITY, gap = INFINITY;
+    for (double beta = 1; beta <= 512; beta *= 8) {
+        grokking_cubic_sizes s = base_sizes(0.15);
+        s.N *= beta;
+        s.d *= sqrt(beta);
+        s.n *= beta;
+        s.sigma_a2 /= sqrt(beta);
+        grokking_cubic_finite f;
+        grokking_cubic_limit l;
+        char err[256] = "";
+        assert_int_equal(grokking_cubic_solve_finite(&s, NULL, &f, err, sizeof err), 0);
+        assert_int_equal(grokking_cubic_solve_limit(grokking_cubic_u(&s), grokking_cubic_rho(&s),
+                                                    s.eps, s.sigma_w2, s.d, &l, err, sizeof err),
+                         0);
+        double droplets = s.d * grokking_cubic_mass_beyond(&s, f.b, f.c, 0.45);
+        gap = fabs(droplets - l.p_tilde);
+        if (!(gap < gap_prev))
+            fail_msg("beta = %g: |d mass - p_tilde| = %g did not shrink from %g", beta, gap,
+                     gap_prev);
+        gap_prev = gap;
+    }
+    assert_true(gap < 0.06);
+}
+
 /* ---- the action against direct quadrature ---------------------------------- */
 
 /* E[erf(q z + sigma_w xi) He_k(z)] for independent standard z, xi, by the
@@ -580,6 +610,7 @@ int main(void)
         cmocka_unit_test(finite_d_live_size_wells),
         cmocka_unit_test(finite_d_solution_is_fixed_point),
         cmocka_unit_test(finite_d_converges_to_limit),
+        cmocka_unit_test(finite_d_droplets_approach_limit),
         cmocka_unit_test(action_matches_quadrature),
         cmocka_unit_test(action_slope_matches_difference),
         cmocka_unit_test(gp_end_matches_closed_form),
