@@ -186,7 +186,7 @@ static void finite_d_droplets_approach_limit(void **state)
 /* ---- the action against direct quadrature ---------------------------------- */
 
 /* E[erf(q z + sigma_w xi) He_k(z)] for independent standard z, xi, by the
- * trapezoid rule on [-9, 9]^2, which is exact to double precision for these
+ * trapezoid rule on [-9, 9]^2, accurate to about 1e-15 for these
  * entire integrands under a Gaussian weight. */
 static void overlap_by_quadrature(double q, double sigma_w, double *i1, double *i3)
 {
