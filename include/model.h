@@ -54,6 +54,7 @@ typedef struct {
 typedef struct {
     int layers, d, width, outputs;
     int activation, bias, readout;
+    int read_in_per_weight;     /* 1: W1 prior variance is sigma_w2 itself, not sigma_w2/d */
     double sigma_w2, sigma_b2, sigma_a2, chi;
 
     size_t nparams;
@@ -65,6 +66,7 @@ typedef struct {
 typedef struct {
     int layers, d, width, outputs;
     int activation, bias, readout;
+    int read_in_per_weight;     /* 1: W1 prior variance is sigma_w2 itself, not sigma_w2/d */
     double sigma_w2, sigma_b2, sigma_a2, chi;
 } gs_model_spec;
 
@@ -108,6 +110,14 @@ void gs_activation_apply(int activation, const float *pre, float *act, float *da
 void gs_delta_rank1(const float *r, const float *a, const float *dact, float *delta, int rows, int N);
 /* x[i] *= y[i] over count entries (model_fast.c). */
 void gs_multiply_inplace(float *x, const float *y, size_t count);
+/* Add scale * dGamma/dW to dW for read-in weights W (rows, 2P) of the
+ * modular-addition model, where Gamma = P (g/6) sum_{k=0}^{P-1} (|w_k|^6 + |v_k|^6)
+ * and w_k = (1/P) sum_n w[n] e^(2 pi i k n/P) over each half of a row:
+ * dGamma/dw[n] = g sum_k |w_k|^4 Re(conj(w_k) e^(2 pi i k n/P)). cos_table and
+ * sin_table hold cos and sin of 2 pi (k n mod P)/P at [k * P + n]; work holds 2P doubles.
+ * Returns Gamma. */
+double gs_sextic_fourier(const float *W, float *dW, int rows, int P, double g, double scale,
+                         const double *cos_table, const double *sin_table, double *work);
 /* Scalar phi for references and theory checks. */
 double gs_activation_scalar(int activation, double z);
 

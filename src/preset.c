@@ -21,10 +21,11 @@ static const char *const known_params[] = {
     "T", "h", "N", "n", "n_test", "d", "sigma_w2", "sigma_a2", "sigma_b2", "chi", "eps",
     "label_noise", "P", "train_frac", "target_offset", "burn_in", "metric_every", "dist_every",
     "probe", "hist_bins", "fwc_samples", "q_bins", "q_max", "paper_eigenvalue", "blas_threads",
-    "sigma_a2_tilde", "beta", "loss_max", NULL};
+    "sigma_a2_tilde", "beta", "loss_max", "N_ref", "d_ref", "n_ref", "sigma_a2_ref", "q_droplet",
+    "gamma", "sextic", "center_targets", NULL};
 
 static const char *const preset_keys[] = {"name", "title", "paper", "summary", "theory", "convention", NULL};
-static const char *const model_keys[] = {"activation", "layers", "readout", "bias", NULL};
+static const char *const model_keys[] = {"activation", "layers", "readout", "bias", "read_in_prior", NULL};
 static const char *const data_keys[] = {"inputs", "teacher", "train_file", "test_file", "harmonics", NULL};
 static const char *const param_keys[] = {"value", "min", "max", "step", "scale", "keys", "label", "unit",
                                          "rebuild", NULL};
@@ -34,7 +35,7 @@ static const char *const section_names[] = {"preset", "model", "data", "params",
 
 /* Parameters whose change needs new data or a new network. */
 static const char *const rebuild_params[] = {"N", "n", "n_test", "d", "P", "train_frac", "eps",
-                                             "label_noise", "target_offset", "chi", NULL};
+                                             "label_noise", "target_offset", "chi", "beta", NULL};
 
 static int edit_distance(const char *a, const char *b)
 {
@@ -301,6 +302,13 @@ static int set_model(parse_ctx *c, gs_preset *p, const char *key, const char *va
     }
     if (!strcmp(key, "bias"))
         return parse_bool(c, key, value, &p->bias);
+    if (!strcmp(key, "read_in_prior")) {
+        if (strcmp(value, "fan-in") && strcmp(value, "per-weight"))
+            return fail(c, "read_in_prior = '%s' is invalid; use fan-in (variance sigma_w2/d) or per-weight "
+                           "(variance sigma_w2)", value);
+        p->read_in_per_weight = !strcmp(value, "per-weight");
+        return 0;
+    }
     return unknown_key(c, "model", key, model_keys);
 }
 

@@ -29,6 +29,7 @@
 
 #include "langevin.h"
 #include "log.h"
+#include "grokking_modular.h"
 #include "metrics.h"
 #include "model.h"
 #include "ring.h"
@@ -54,7 +55,7 @@ static const char *const engine_series[] = {
     "train_mse", "test_mse", "test_mse_avg", "train_mse_avg", "test_mse_sample_avg", "accuracy", "accuracy_avg",
     "alignment", "disc_gp", "disc_gp_fwc", "lin_learned", "cubic_learned", "equip_lhs", "equip_rhs",
     "norm_W1", "norm_W2", "norm_A", "cov_eig1", "cov_eig2", "cov_eig3", "overlap_abs_mean",
-    "fourier_share", "fourier_condensed", "steps_per_s", "time_since_change", NULL};
+    "droplet_count", "fourier_share", "fourier_condensed", "learned_fraction", "mode_power", "mode_condensed", "steps_per_s", "time_since_change", NULL};
 
 struct gs_trainer {
     gs_preset preset;
@@ -75,13 +76,14 @@ struct gs_trainer {
     double sq_norm[2 * GS_MAX_LAYERS];
     double *avg_test, *avg_train;    /* running sums of outputs */
     long avg_count;
-    double sample_mse_sum, equip_lhs_sum, equip_rhs_sum;
+    double sample_mse_sum, equip_lhs_sum, equip_rhs_sum, mode_power_sum;
     int64_t avg_start;               /* first step that enters the averages */
     int64_t last_change_step;
     double *kernel, *kernel_scratch; /* probe (m, m) */
     int probe;
     double *overlaps;                /* (N) */
     double *eig_work;
+    double *dft_cos, *dft_sin, *dft_work; /* (P, P) tables for the sextic term, or NULL */
     double cov_eigs[MAX_TOP_EIGS];
     int have_eigs;
     double initial_loss;
@@ -201,6 +203,9 @@ int gs_preset_make_data(const gs_preset *p, const gs_params *params, uint64_t se
                        .train_frac = gs_params_get(params, "train_frac", 1), .eps = gs_params_get(params, "eps", 0),
                        .label_noise = gs_params_get(params, "label_noise", 0),
                        .target_offset = gs_params_get(params, "target_offset", 0), .seed = seed};
+    /* center_targets = 1 subtracts 1/P from one-hot targets, whatever P is. */
+    if (gs_params_get(params, "center_targets", 0) > 0 && ds.P > 0)
+        ds.target_offset = 1.0 / ds.P;
     return gs_data_generate(out, &ds, err, errlen);
 }
 
@@ -228,6 +233,10 @@ static void free_buffers(gs_trainer *tr)
     free(tr->kernel_scratch);
     free(tr->overlaps);
     free(tr->eig_work);
+    free(tr->dft_cos);
+    free(tr->dft_sin);
+    free(tr->dft_work);
+    tr->dft_cos = tr->dft_sin = tr->dft_work = NULL;
     tr->snapshot = NULL;
     tr->avg_test = tr->avg_train = NULL;
     tr->kernel = tr->kernel_scratch = tr->overlaps = tr->eig_work = NULL;
@@ -243,6 +252,7 @@ static int model_spec_from(const gs_trainer *tr, gs_model_spec *spec, char *err,
     spec->outputs = tr->data.c;
     spec->activation = gs_activation_parse(p->activation);
     spec->bias = p->bias;
+    spec->read_in_per_weight = p->read_in_per_weight;
     spec->readout = !strcmp(p->readout, "mean-field") ? GS_READOUT_MEAN_FIELD
                     : !strcmp(p->readout, "chi")      ? GS_READOUT_CHI
                                                       : GS_READOUT_STANDARD;
@@ -263,7 +273,7 @@ static void reset_averages(gs_trainer *tr)
     memset(tr->avg_test, 0, sizeof(double) * test_size);
     memset(tr->avg_train, 0, sizeof(double) * train_size);
     tr->avg_count = 0;
-    tr->sample_mse_sum = tr->equip_lhs_sum = tr->equip_rhs_sum = 0;
+    tr->sample_mse_sum = tr->equip_lhs_sum = tr->equip_rhs_sum = tr->mode_power_sum = 0;
     tr->avg_start = tr->step + (int64_t)param(tr, "burn_in", 1000);
     tr->last_change_step = tr->step;
 }
@@ -302,6 +312,23 @@ static int build(gs_trainer *tr, int cold_start, char *err, size_t errlen)
         !tr->eig_work) {
         snprintf(err, errlen, "out of memory for n = %d, N = %d", tr->data.n, spec.width);
         return -1;
+    }
+
+    if (!strcmp(p->inputs, "onehot-pairs") && tr->model.layers == 2) {
+        int P = tr->data.c;
+        tr->dft_cos = malloc(sizeof(double) * (size_t)P * P);
+        tr->dft_sin = malloc(sizeof(double) * (size_t)P * P);
+        tr->dft_work = malloc(sizeof(double) * 4 * (size_t)P);
+        if (!tr->dft_cos || !tr->dft_sin || !tr->dft_work) {
+            snprintf(err, errlen, "out of memory for P = %d", P);
+            return -1;
+        }
+        for (int k = 0; k < P; k++)
+            for (int j = 0; j < P; j++) {
+                double angle = 2 * M_PI * (double)((k * j) % P) / P;
+                tr->dft_cos[(size_t)k * P + j] = cos(angle);
+                tr->dft_sin[(size_t)k * P + j] = sin(angle);
+            }
     }
 
     gs_model_init_prior(&tr->model, &tr->rng);
@@ -453,6 +480,64 @@ static double gram_trace(const gs_trainer *tr)
     return trace;
 }
 
+/* Fourier order parameters of the modular-addition model, in the normalisation
+ * of the grokking_modular theory: Phi = |w_k|^2 and Psi = |v_k|^2 per unit and
+ * mode pair k = 1 .. (P-1)/2; mode_power is the mean of Phi Psi (time-averaged
+ * with the predictor), mode_condensed the fraction of slots with
+ * sqrt(Phi Psi) above the theory's barrier between the two saddles. */
+static void modular_metrics(gs_trainer *tr, named_values *nv)
+{
+    const gs_dataset *ds = &tr->data;
+    const gs_tensor *W = &tr->model.tensor[0];
+    int P = ds->c, pairs = (P - 1) / 2;
+    double *row = tr->dft_work, *phi = row + 2 * P, *psi = phi + pairs;
+    double barrier = tr->theory_valid ? gs_theory_value(tr->theory, "gm_phi_barrier") : NAN;
+    double power = 0, share_sum = 0;
+    long condensed = 0, condensed_units = 0;
+    for (int i = 0; i < W->rows; i++) {
+        for (int j = 0; j < 2 * P; j++)
+            row[j] = W->w[(size_t)i * 2 * P + j];
+        if (grokking_modular_fourier_power(row, P, phi, psi))
+            return;
+        double total = 0, best = 0;
+        for (int k = 0; k < pairs; k++) {
+            power += phi[k] * psi[k];
+            condensed += sqrt(phi[k] * psi[k]) > barrier;
+            total += phi[k] + psi[k];
+            if (phi[k] + psi[k] > best)
+                best = phi[k] + psi[k];
+        }
+        double share = total > 0 ? best / total : 0;
+        share_sum += share;
+        condensed_units += share > 0.5;
+    }
+    double mean_power = power / ((double)W->rows * pairs);
+    if (tr->step >= tr->avg_start)
+        tr->mode_power_sum += mean_power;
+    if (tr->avg_count > 0)
+        put(nv, "mode_power", tr->mode_power_sum / tr->avg_count);
+    if (!isnan(barrier))
+        put(nv, "mode_condensed", (double)condensed / ((double)W->rows * pairs));
+    put(nv, "fourier_share", share_sum / W->rows);
+    put(nv, "fourier_condensed", (double)condensed_units / W->rows);
+    if (tr->avg_count > 0) {
+        /* learned fraction 1 + a = <f, y> / <y, y> of the averaged predictor, on the
+         * centred targets y - mean(y) whatever offset the data uses. */
+        double fy = 0, yy = 0;
+        for (int i = 0; i < ds->n_test; i++) {
+            double mean_y = 0;
+            for (int k = 0; k < P; k++)
+                mean_y += ds->y_test[(size_t)i * P + k] / P;
+            for (int k = 0; k < P; k++) {
+                double y = ds->y_test[(size_t)i * P + k] - mean_y;
+                fy += tr->avg_test[(size_t)i * P + k] / tr->avg_count * y;
+                yy += y * y;
+            }
+        }
+        put(nv, "learned_fraction", yy > 0 ? fy / yy : NAN);
+    }
+}
+
 static void compute_metrics(gs_trainer *tr, named_values *nv)
 {
     const gs_dataset *ds = &tr->data;
@@ -557,18 +642,17 @@ static void compute_metrics(gs_trainer *tr, named_values *nv)
     if (ds->teacher && m->layers > 1) {
         const gs_tensor *W = &m->tensor[0];
         gs_metric_overlaps(W->w, W->rows, W->cols, ds->teacher, tr->overlaps);
-        double s = 0;
-        for (int i = 0; i < W->rows; i++)
+        double s = 0, q_droplet = param(tr, "q_droplet", 0.45);
+        int droplets = 0;
+        for (int i = 0; i < W->rows; i++) {
             s += fabs(tr->overlaps[i]);
+            droplets += fabs(tr->overlaps[i]) > q_droplet;
+        }
         put(nv, "overlap_abs_mean", s / W->rows);
+        put(nv, "droplet_count", droplets);
     }
-    if (!strcmp(tr->preset.inputs, "onehot-pairs") && m->layers > 1) {
-        double share, condensed;
-        int P = ds->c;
-        gs_metric_fourier(m->tensor[0].w, m->tensor[0].rows, P, 0.5, &share, &condensed);
-        put(nv, "fourier_share", share);
-        put(nv, "fourier_condensed", condensed);
-    }
+    if (tr->dft_work)
+        modular_metrics(tr, nv);
     put(nv, "steps_per_s", tr->steps_per_s);
     put(nv, "time_since_change", (tr->step - tr->last_change_step) * param(tr, "h", 0));
     tr->trace_ratio = param(tr, "h", 0) * gram_trace(tr) / T;
@@ -655,6 +739,28 @@ static void describe_keys(const gs_tunable *t, char *out, size_t size)
         out[0] = '\0';
 }
 
+/* The finite-size sweep of the grokking papers: N -> beta N_ref, d -> sqrt(beta) d_ref,
+ * n -> beta n_ref, sigma_a2 -> sigma_a2_ref / sqrt(beta), which keeps
+ * u = n^2 sigma_a2 / (T^2 d N) and rho = (T/n)/(sigma_a2/d) fixed. */
+static void apply_size_scale(gs_trainer *tr, double beta)
+{
+    static const char *const names[] = {"N", "d", "n", "sigma_a2"};
+    double ref[4] = {param(tr, "N_ref", NAN), param(tr, "d_ref", NAN), param(tr, "n_ref", NAN),
+                     param(tr, "sigma_a2_ref", NAN)};
+    double scaled[4] = {round(ref[0] * beta), round(ref[1] * sqrt(beta)), round(ref[2] * beta),
+                        ref[3] / sqrt(beta)};
+    for (int i = 0; i < 4; i++) {
+        if (isnan(ref[i]))
+            continue;
+        double old_value = param(tr, names[i], NAN);
+        if (scaled[i] < 1)
+            scaled[i] = 1;
+        set_param(tr, names[i], scaled[i]);
+        publish_event(tr, GS_EVENT_SET, names[i], old_value, scaled[i], "%s: %g -> %g (size scale beta = %g)",
+                      names[i], old_value, scaled[i], beta);
+    }
+}
+
 static void apply_set(gs_trainer *tr, const gs_command *cmd)
 {
     const gs_tunable *t = gs_preset_tunable(&tr->preset, cmd->name);
@@ -696,6 +802,8 @@ static void apply_set(gs_trainer *tr, const gs_command *cmd)
 
     int rebuild = t ? t->rebuild : 0;
     set_param(tr, cmd->name, v);
+    if (!strcmp(cmd->name, "beta"))
+        apply_size_scale(tr, v);
     if (rebuild) {
         if (build(tr, 0, err, sizeof err)) {
             set_param(tr, cmd->name, old_value);
@@ -846,6 +954,12 @@ static void *trainer_main(void *arg)
         double loss = gs_model_backward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.y_train, tr->data.n);
         if (isnan(tr->initial_loss))
             tr->initial_loss = loss;
+        double sextic = param(tr, "sextic", 0), gamma6 = param(tr, "gamma", 0);
+        if (sextic > 0 && gamma6 > 0 && tr->dft_cos) {
+            /* The theory's sextic term enters the potential as T * Gamma. */
+            const gs_tensor *W = &tr->model.tensor[0];
+            gs_sextic_fourier(W->w, W->dw, W->rows, tr->data.c, gamma6, T, tr->dft_cos, tr->dft_sin, tr->dft_work);
+        }
         double loss_max = param(tr, "loss_max", 1e6 * (1 + tr->initial_loss));
         if (!isfinite(loss) || loss > loss_max ||
             gs_langevin_step(&tr->model, &tr->lv, &tr->rng, h, T, tr->sq_norm) != 0) {

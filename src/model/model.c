@@ -64,7 +64,10 @@ void gs_model_set_priors(gs_model *m)
         gs_tensor *t = &m->tensor[i];
         if (t->name[0] == 'W') {
             int layer = t->name[1] - '1';
-            t->prior_var = (float)(m->sigma_w2 / fan_in_of_layer(m, layer));
+            if (layer == 0 && m->read_in_per_weight)
+                t->prior_var = (float)m->sigma_w2;
+            else
+                t->prior_var = (float)(m->sigma_w2 / fan_in_of_layer(m, layer));
         } else if (t->name[0] == 'b') {
             t->prior_var = (float)m->sigma_b2;
         } else {
@@ -114,6 +117,7 @@ int gs_model_create(gs_model *m, const gs_model_spec *s, char *err, size_t errle
     m->activation = s->activation;
     m->bias = s->bias;
     m->readout = s->readout;
+    m->read_in_per_weight = s->read_in_per_weight;
     m->sigma_w2 = s->sigma_w2;
     m->sigma_b2 = s->sigma_b2;
     m->sigma_a2 = s->sigma_a2;
@@ -414,4 +418,40 @@ double gs_model_backward_ref(gs_model *m, gs_workspace *ws, const float *x, cons
         }
     }
     return loss;
+}
+
+double gs_sextic_fourier(const float *W, float *dW, int rows, int P, double g, double scale,
+                         const double *cos_table, const double *sin_table, double *work)
+{
+    double gamma_total = 0;
+    double *re = work, *im = work + P;
+    for (int i = 0; i < rows; i++) {
+        for (int half = 0; half < 2; half++) {
+            const float *w = W + (size_t)i * 2 * P + (size_t)half * P;
+            float *dw = dW + (size_t)i * 2 * P + (size_t)half * P;
+            for (int k = 0; k < P; k++) {
+                double c = 0, s = 0;
+                for (int n = 0; n < P; n++) {
+                    c += w[n] * cos_table[(size_t)k * P + n];
+                    s += w[n] * sin_table[(size_t)k * P + n];
+                }
+                re[k] = c / P;
+                im[k] = s / P;
+            }
+            for (int k = 0; k < P; k++) {
+                double mod2 = re[k] * re[k] + im[k] * im[k];
+                gamma_total += mod2 * mod2 * mod2;
+                /* Weight each mode by |w_k|^4 for the gradient. */
+                re[k] *= mod2 * mod2;
+                im[k] *= mod2 * mod2;
+            }
+            for (int n = 0; n < P; n++) {
+                double sum = 0;
+                for (int k = 0; k < P; k++)
+                    sum += re[k] * cos_table[(size_t)k * P + n] + im[k] * sin_table[(size_t)k * P + n];
+                dw[n] += (float)(scale * g * sum);
+            }
+        }
+    }
+    return P * g / 6 * gamma_total;
 }
