@@ -100,7 +100,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libgsui.a $(BUILD)/libgs.a
 
 # ---- set-up -------------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libncurses-dev libopenblas-dev liblapacke-dev \
-            zlib1g-dev libcmocka-dev tmux locales
+            zlib1g-dev libcmocka-dev tmux locales python3
 deps:
 	@sh tests/install_deps.sh $(DEB_PKGS)
 

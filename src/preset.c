@@ -725,6 +725,10 @@ int gs_preset_set(gs_preset *p, const char *assignment, char *err, size_t errlen
         return -1;
     }
     gs_params_set(&p->params, name, v);
+    if (!strcmp(name, "beta")) {
+        double old_values[4];
+        gs_params_apply_size_scale(&p->params, v, old_values);
+    }
     return 0;
 }
 

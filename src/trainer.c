@@ -739,26 +739,18 @@ static void describe_keys(const gs_tunable *t, char *out, size_t size)
         out[0] = '\0';
 }
 
-/* The finite-size sweep of the grokking papers: N -> beta N_ref, d -> sqrt(beta) d_ref,
- * n -> beta n_ref, sigma_a2 -> sigma_a2_ref / sqrt(beta), which keeps
- * u = n^2 sigma_a2 / (T^2 d N) and rho = (T/n)/(sigma_a2/d) fixed. */
 static void apply_size_scale(gs_trainer *tr, double beta)
 {
     static const char *const names[] = {"N", "d", "n", "sigma_a2"};
-    double ref[4] = {param(tr, "N_ref", NAN), param(tr, "d_ref", NAN), param(tr, "n_ref", NAN),
-                     param(tr, "sigma_a2_ref", NAN)};
-    double scaled[4] = {round(ref[0] * beta), round(ref[1] * sqrt(beta)), round(ref[2] * beta),
-                        ref[3] / sqrt(beta)};
-    for (int i = 0; i < 4; i++) {
-        if (isnan(ref[i]))
-            continue;
-        double old_value = param(tr, names[i], NAN);
-        if (scaled[i] < 1)
-            scaled[i] = 1;
-        set_param(tr, names[i], scaled[i]);
-        publish_event(tr, GS_EVENT_SET, names[i], old_value, scaled[i], "%s: %g -> %g (size scale beta = %g)",
-                      names[i], old_value, scaled[i], beta);
-    }
+    double old_values[4];
+    pthread_mutex_lock(&tr->params_lock);
+    int changed = gs_params_apply_size_scale(&tr->params, beta, old_values);
+    pthread_mutex_unlock(&tr->params_lock);
+    for (int i = 0; i < 4; i++)
+        if (changed & (1 << i))
+            publish_event(tr, GS_EVENT_SET, names[i], old_values[i], param(tr, names[i], NAN),
+                          "%s: %g -> %g (size scale beta = %g)", names[i], old_values[i], param(tr, names[i], NAN),
+                          beta);
 }
 
 static void apply_set(gs_trainer *tr, const gs_command *cmd)
