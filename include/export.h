@@ -3,8 +3,9 @@
  *
  * Each exporter reads the recording chunk by chunk, so memory stays small
  * for long recordings. A damaged chunk is skipped with a warning through
- * gs_log and the export goes on; a recording whose header cannot be read,
- * or an output that cannot be written, fails with a message in err.
+ * gs_log and the export goes on. The export fails with a message in err
+ * when the recording's header cannot be read or the output cannot be
+ * written.
  * Called from the main thread (the `export` command); no shared state.
  *
  * Numbers are written with 17 significant digits, so a double read back

@@ -12,8 +12,8 @@
  * A chunk header that fails its CRC is reported as damage, and indexing
  * resumes at the next chunk magic. A chunk whose payload fails is reported
  * when read and skipped by gs_replay_events and the exporters. A file cut
- * off mid-chunk indexes up to its last whole chunk; gs_replay_refresh picks
- * up chunks appended since (follow mode on a file still being recorded).
+ * off mid-chunk indexes up to its last whole chunk. gs_replay_refresh indexes
+ * chunks appended since, for following a file still being recorded.
  *
  * Threads: a gs_replay belongs to one thread at a time. Memory: the
  * header, chunk infos and damage reports belong to the gs_replay; arrays
@@ -32,7 +32,7 @@
 #define GS_REPLAY_MAX_RAW (64u << 20)        /* cap on a chunk's raw length */
 #define GS_REPLAY_MAX_CHUNK_RECORDS 65536u   /* cap for gs_replay_read_chunk */
 
-#define GS_REPLAY_CHUNK_EVENTS 1u   /* gs_replay_chunk_info.flags: holds events */
+#define GS_REPLAY_CHUNK_EVENTS 1u   /* gs_replay_chunk_info.flags: contains events */
 #define GS_REPLAY_CHUNK_DAMAGED 2u  /* payload failed when read */
 
 typedef struct {

@@ -97,7 +97,7 @@ static void csv_number(FILE *out, double v)
         fprintf(out, "%.17g", v);
 }
 
-/* Quote a field when it holds a comma, quote or line break (RFC 4180). */
+/* Quote a field that contains a comma, quote or line break (RFC 4180). */
 static void csv_text(FILE *out, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {

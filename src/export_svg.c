@@ -2,11 +2,11 @@
  * export_svg.c - SVG figures of a .gsr recording: one plot per panel,
  * stacked top to bottom. See include/export.h for the contract.
  *
- * x is the training step. Every plot has PLOT_W pixel columns; each series
+ * x is the training step. Every plot has PLOT_W pixel columns. Each series
  * keeps the minimum and maximum of the values that fall in a column, and
- * its line visits both, so the figure costs O(series * columns) memory for
- * a recording of any length and shows every spike. Runs on the calling
- * thread.
+ * its line visits both. So the figure costs O(series * columns) memory for
+ * a recording of any length and still shows every spike. Runs on the
+ * calling thread.
  */
 #include "export.h"
 
@@ -73,7 +73,11 @@ static int column_of(const svg_data *d, int64_t step)
 {
     double span = (double)(d->x1 - d->x0);
     int c = (int)((double)(step - d->x0) / span * (PLOT_W - 1) + 0.5);
-    return c < 0 ? 0 : c >= PLOT_W ? PLOT_W - 1 : c;
+    if (c < 0)
+        return 0;
+    if (c >= PLOT_W)
+        return PLOT_W - 1;
+    return c;
 }
 
 /* Gather column extremes of every series in one pass over the chunks. */
@@ -120,8 +124,14 @@ static int nice_ticks(double lo, double hi, double *ticks)
 {
     double raw = (hi - lo) / 5.0;
     double mag = pow(10.0, floor(log10(raw)));
-    double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag
-                                                                                    : 10 * mag;
+    double ratio = raw / mag;
+    double step = 10 * mag;
+    if (ratio < 1.5)
+        step = mag;
+    else if (ratio < 3.5)
+        step = 2 * mag;
+    else if (ratio < 7.5)
+        step = 5 * mag;
     int n = 0;
     for (double t = ceil(lo / step) * step; t <= hi + step * 1e-9 && n < MAX_TICKS; t += step)
         ticks[n++] = fabs(t) < step * 1e-9 ? 0.0 : t;
@@ -230,7 +240,7 @@ static void draw_series(FILE *out, const svg_data *d, const y_axis *a, double to
     for (int c = 0; c < PLOT_W; c++) {
         int usable = col[c].n > 0 && (!a->log_y || col[c].hi > 0);
         if (!usable) {
-            continue; /* a column without values keeps the pen where it is */
+            continue; /* bridge the gap: sparse frames leave most columns empty */
         }
         double lo = a->log_y && col[c].lo <= 0 ? col[c].hi : col[c].lo;
         double x = MARGIN_L + c;

@@ -149,7 +149,11 @@ static void put_name8(out_buf *b, const char *s)
 
 static int clip(int v, int lo, int hi)
 {
-    return v < lo ? lo : v > hi ? hi : v;
+    if (v < lo)
+        return lo;
+    if (v > hi)
+        return hi;
+    return v;
 }
 
 static void encode_body(const gs_frame *f, out_buf *b)

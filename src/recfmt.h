@@ -25,7 +25,7 @@
  *                 (name8 = u8 length + bytes)
  *
  * A reader of the same major version skips record kinds it does not know
- * (body_len says how far) and ignores bytes after the fields it knows, so a
+ * (body_len gives their size) and ignores bytes after the fields it knows, so a
  * minor version may add record kinds and trailing fields.
  */
 #ifndef GS_RECFMT_H
@@ -77,8 +77,8 @@ int recfmt_chunk_header_decode(const uint8_t *in, recfmt_chunk_header *h, const 
 size_t recfmt_record_encode(const gs_frame *f, uint8_t *out, size_t cap);
 
 /* Decode the record at in[0..len). Sets *used to its encoded size.
- * Returns 1 when *out holds a record, 0 for a record of unknown kind that
- * was skipped, -1 when the bytes are malformed (what says how). Only the
+ * Returns 1 when *out contains a record, 0 for a record of unknown kind that
+ * was skipped, -1 when the bytes are malformed (*what names the fault). Only the
  * fields of the decoded kind are written into *out. */
 int recfmt_record_decode(const uint8_t *in, size_t len, size_t *used, gs_frame *out,
                          const char **what);

@@ -143,7 +143,11 @@ static size_t encode_header_body(const gs_recording_header *h, int nseries, uint
 
 static int write_header(gs_recorder *rec, const gs_recording_header *h, char *err, size_t errlen)
 {
-    int nseries = h->nseries < 0 ? 0 : h->nseries > GS_MAX_SERIES ? GS_MAX_SERIES : h->nseries;
+    int nseries = h->nseries;
+    if (nseries < 0)
+        nseries = 0;
+    if (nseries > GS_MAX_SERIES)
+        nseries = GS_MAX_SERIES;
     size_t body = encode_header_body(h, nseries, NULL);
     uint8_t *buf = malloc(RECFMT_FILE_PREFIX_LEN + body);
     if (!buf) {

@@ -3,10 +3,10 @@
  * inflation and checks. See include/replay.h for the contract and
  * src/recfmt.h for the layout.
  *
- * Indexing reads the file through a window of pread() calls: 64 KiB at a
- * time while chunks are small, so a file of small chunks is read in large
- * sequential blocks, and one 4 KiB page per chunk once chunks are larger
- * than the window, so their payloads are skipped, not read.
+ * Indexing reads the file through a window of pread() calls. While chunks
+ * are small, the window is 64 KiB, so a file of small chunks is read in
+ * large sequential blocks. Once chunks are larger than that, each header
+ * costs one 4 KiB read and the payloads are skipped, not read.
  */
 #include "replay.h"
 
@@ -25,8 +25,8 @@
 #define WINDOW_SMALL 4096
 #define HEADER_BODY_MAX (8u << 20)
 #define MAX_DAMAGE_REPORTS 1000
-/* deflate emits at least 1 byte per 1032 raw bytes, plus a few bytes of
- * stream framing, so a larger claimed raw length is a lie. */
+/* A deflate match yields at most 258 bytes and costs at least 2 bits, so a
+ * zlib stream inflates to at most 1032 times its size (plus framing). */
 #define INFLATE_RATIO_MAX 1032u
 
 struct gs_replay {
@@ -572,7 +572,7 @@ int gs_replay_cursor_next(gs_replay_cursor *c, gs_frame *out)
         const char *what;
         int rc = recfmt_record_decode(c->raw + c->pos, c->len - c->pos, &used, out, &what);
         if (rc < 0)
-            return 0; /* cannot happen after check_records */
+            return 0; /* check_records has decoded every record at load */
         c->pos += used;
         if (rc == 1)
             return 1;

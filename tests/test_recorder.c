@@ -48,7 +48,7 @@ static gs_frame *new_frame(void)
 }
 
 /* Record n scalar frames, 4 per second of wall time, with an event every
- * 10 frames, into path with the given options. Returns the chunks written. */
+ * 10 frames, into path with the given options. Returns the records pushed. */
 static uint64_t write_recording(const char *path, int n, const gs_recorder_options *opt)
 {
     gs_recording_header h;
@@ -377,7 +377,7 @@ static void flipped_byte_skips_its_chunk(void **state)
     int padding_flips = 0;
     for (size_t pos = (size_t)data_start; pos < len; pos++) {
         gs_replay *r;
-        size_t hit = 0; /* chunk that holds pos */
+        size_t hit = 0; /* chunk that contains pos */
         while (hit + 1 < nchunks && gs_replay_chunk(full, hit + 1)->offset <= (int64_t)pos)
             hit++;
 
@@ -417,7 +417,7 @@ static void flipped_byte_skips_its_chunk(void **state)
             padding_flips++;
         gs_replay_close(r);
     }
-    /* At most the last payload byte of each chunk holds padding bits. */
+    /* Only the last payload byte of a chunk contains padding bits. */
     assert_true(padding_flips <= (int)nchunks);
     gs_replay_close(full);
     free(bytes);
@@ -532,7 +532,7 @@ static void wrong_record_count_rejected(void **state)
     assert_non_null(strstr(err, "different number of records"));
     gs_replay_close(r);
 
-    ch.nrecords = 1; /* the same chunk told the truth reads back */
+    ch.nrecords = 1; /* the same chunk with the true count reads back */
     write_crafted(path, &ch, comp, comp_len);
     assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
     assert_int_equal(gs_replay_read_chunk(r, 0, &frames, &n, err, sizeof err), 0);
@@ -713,8 +713,8 @@ static void kill9_keeps_whole_chunks(void **state)
             assert_int_equal(frames[j].step, expect++); /* no gap, no repeat */
         free(frames);
     }
-    /* Lost: at most the pending chunk (0.05 s plus one 50 ms wake period)
-     * and what was queued; at ~1 push per ms that is far below 1000. */
+    /* The loss is at most the pending chunk (0.05 s plus one 50 ms wake
+     * period) and the queue. At about 1 push per ms that is far below 1000. */
     assert_true(last_pushed - (expect - 1) < 1000);
     gs_replay_close(r);
     munmap((void *)pushed, sizeof(int64_t));
