@@ -177,13 +177,11 @@ static int y_range(const svg_data *d, const int *members, int nmembers, int want
             a->hi = a->lo + 1;
         return 1;
     }
-    if (hi == lo) {
-        double pad = lo != 0 ? fabs(lo) * 0.05 : 1.0;
-        lo -= pad;
-        hi += pad;
-    }
-    a->lo = lo;
-    a->hi = hi;
+    double pad = 0.04 * (hi - lo); /* keep lines off the frame */
+    if (hi == lo)
+        pad = lo != 0 ? fabs(lo) * 0.05 : 1.0;
+    a->lo = lo - pad;
+    a->hi = hi + pad;
     return 1;
 }
 

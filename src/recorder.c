@@ -221,9 +221,10 @@ static void note_drops(gs_recorder *rec)
     note->kind = GS_REC_EVENT;
     note->step = rec->pending.last_step;
     note->u.event.kind = GS_EVENT_NOTE;
+    unsigned long long lost = (unsigned long long)(dropped - rec->drops_noted);
     snprintf(note->u.event.text, sizeof note->u.event.text,
-             "recorder dropped %llu records because its queue was full",
-             (unsigned long long)(dropped - rec->drops_noted));
+             "recorder dropped %llu record%s because its queue was full", lost,
+             lost == 1 ? "" : "s");
     rec->drops_noted = dropped;
     append(rec, note);
 }
