@@ -34,12 +34,12 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"
                                       "#ff7f0e", "#17becf", "#8c564b", "#e377c2"};
 
 typedef struct {
-    float lo, hi;      /* extremes of the values in this column */
+    double lo, hi;     /* extremes of the values in this column */
     int n;
 } column;
 
 typedef struct {
-    int64_t x0, x1;                 /* step range */
+    double x0, x1;                  /* step range, x1 > x0 */
     int nseries;
     column *cols;                   /* nseries * PLOT_W */
     gs_replay_event *events;
@@ -71,13 +71,12 @@ static void xml_text(FILE *out, const char *str)
 
 static int column_of(const svg_data *d, int64_t step)
 {
-    double span = (double)(d->x1 - d->x0);
-    int c = (int)((double)(step - d->x0) / span * (PLOT_W - 1) + 0.5);
-    if (c < 0)
+    double u = ((double)step - d->x0) / (d->x1 - d->x0);
+    if (!(u > 0)) /* NaN too */
         return 0;
-    if (c >= PLOT_W)
+    if (u >= 1)
         return PLOT_W - 1;
-    return c;
+    return (int)(u * (PLOT_W - 1) + 0.5);
 }
 
 /* Gather column extremes of every series in one pass over the chunks. */
@@ -107,9 +106,9 @@ static long collect(gs_replay *r, svg_data *d)
                 if (!isfinite(v))
                     continue;
                 if (cell->n == 0 || v < cell->lo)
-                    cell->lo = (float)v;
+                    cell->lo = v;
                 if (cell->n == 0 || v > cell->hi)
-                    cell->hi = (float)v;
+                    cell->hi = v;
                 cell->n++;
             }
         }
@@ -133,6 +132,8 @@ static int nice_ticks(double lo, double hi, double *ticks)
     else if (ratio < 7.5)
         step = 5 * mag;
     int n = 0;
+    if (!(step > 0) || !isfinite(step) || !isfinite(lo))
+        return 0; /* a range of zero width or beyond double's range */
     for (double t = ceil(lo / step) * step; t <= hi + step * 1e-9 && n < MAX_TICKS; t += step)
         ticks[n++] = fabs(t) < step * 1e-9 ? 0.0 : t;
     return n;
@@ -193,9 +194,9 @@ static void draw_axes(FILE *out, const svg_data *d, const y_axis *a, double top)
     fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
                  "stroke=\"#444\"/>\n", MARGIN_L, top, PLOT_W, PLOT_H);
 
-    int n = nice_ticks((double)d->x0, (double)d->x1, ticks);
+    int n = nice_ticks(d->x0, d->x1, ticks);
     for (int i = 0; i < n; i++) {
-        double x = MARGIN_L + (ticks[i] - (double)d->x0) / (double)(d->x1 - d->x0) * (PLOT_W - 1);
+        double x = MARGIN_L + (ticks[i] - d->x0) / (d->x1 - d->x0) * (PLOT_W - 1);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>"
                      "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.6g</text>\n",
                 x, bottom, x, bottom + 5, x, bottom + 18, ticks[i]);
@@ -275,7 +276,7 @@ static void draw_events(FILE *out, const svg_data *d, double top)
 {
     for (size_t i = 0; i < d->nevents; i++) {
         const gs_replay_event *e = &d->events[i];
-        if (e->step < d->x0 || e->step > d->x1)
+        if ((double)e->step < d->x0 || (double)e->step > d->x1)
             continue;
         double x = MARGIN_L + column_of(d, e->step);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
@@ -365,10 +366,16 @@ int gs_export_svg(const char *in_path, const char *out_path, const char *const *
     }
 
     d.nseries = h->nseries;
-    d.x0 = nchunks ? gs_replay_chunk(r, 0)->first_step : 0;
-    d.x1 = nchunks ? gs_replay_chunk(r, nchunks - 1)->last_step : 1;
-    if (d.x1 <= d.x0)
-        d.x1 = d.x0 + 1;
+    d.x0 = INFINITY;
+    d.x1 = -INFINITY;
+    for (size_t i = 0; i < nchunks; i++) {
+        d.x0 = fmin(d.x0, (double)gs_replay_chunk(r, i)->first_step);
+        d.x1 = fmax(d.x1, (double)gs_replay_chunk(r, i)->last_step);
+    }
+    if (nchunks == 0)
+        d.x0 = 0;
+    if (!(d.x1 > d.x0)) /* one step, or steps beyond double precision */
+        d.x1 = d.x0 + fmax(1.0, fabs(d.x0) * 1e-9);
     d.cols = calloc((size_t)(d.nseries ? d.nseries : 1) * PLOT_W, sizeof *d.cols);
     if (!d.cols || gs_replay_events(r, &d.events, &d.nevents, err, errlen) != 0 ||
         collect(r, &d) < 0) {
