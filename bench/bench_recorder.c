@@ -2,9 +2,9 @@
  * bench_recorder.c - size and speed of .gsr recordings.
  *
  *   1. Bytes per hour: one hour of a typical stream (10 scalar frames per
- *      second of 12 series, one 64-bin histogram per second), written by
- *      the real recorder with wall times in the records, so the run takes
- *      seconds, not an hour.
+ *      second of 12 series, one 64-bin histogram per second). The real
+ *      recorder writes it, and chunks follow the wall times in the records,
+ *      so the run takes seconds, not an hour.
  *   2. Index time: that hour's chunks repeated (steps shifted) into a file
  *      of BENCH_GB gigabytes (default 1), then gs_replay_open timed.
  *   3. Seek time: gs_replay_find_step plus gs_replay_read_chunk at random
@@ -90,8 +90,8 @@ static int write_hour(const char *path, gs_recorder_stats *st)
         f->wall = (double)i / FRAMES_PER_SECOND;
         f->u.scalars.nseries = NSERIES;
         for (int s = 0; s < NSERIES; s++) {
-            /* Decaying curves with 1 % noise: the low mantissa bits are
-             * as random as those of a real loss. */
+            /* Decaying curves, 9 of 12 with 1 % noise. The noise makes
+             * most mantissa bits random, as an estimate of a noisy loss. */
             double clean = exp(-f->t / (50.0 * (s + 1))) + 0.1 * s;
             f->u.scalars.v[s] = s % 4 == 3 ? clean : clean * (1 + 0.01 * noise(&seed));
         }

@@ -257,6 +257,26 @@ static int64_t find_magic(gs_replay *r, int64_t from)
     return -1;
 }
 
+static const char *chunk_lengths_invalid(const recfmt_chunk_header *h);
+
+/* Return the offset of the next chunk at or after from whose header is
+ * valid and whose payload ends inside the file, or -1. */
+static int64_t find_whole_chunk(gs_replay *r, int64_t from)
+{
+    for (int64_t off = find_magic(r, from); off >= 0; off = find_magic(r, off + 1)) {
+        const uint8_t *p;
+        recfmt_chunk_header h;
+        const char *what;
+        if (off + RECFMT_CHUNK_HEADER_LEN > r->file_size ||
+            window_get(r, off, RECFMT_CHUNK_HEADER_LEN, &p) != 0)
+            return -1;
+        if (recfmt_chunk_header_decode(p, &h, &what) == 0 && !chunk_lengths_invalid(&h) &&
+            off + RECFMT_CHUNK_HEADER_LEN + (int64_t)h.comp_len <= r->file_size)
+            return off;
+    }
+    return -1;
+}
+
 static int add_chunk(gs_replay *r, int64_t off, const recfmt_chunk_header *h)
 {
     if (r->nchunks == r->chunks_cap) {
@@ -324,8 +344,16 @@ static int scan(gs_replay *r, size_t *added, char *err, size_t errlen)
             what = chunk_lengths_invalid(&h);
         if (!what) {
             int64_t end = pos + RECFMT_CHUNK_HEADER_LEN + (int64_t)h.comp_len;
-            if (end > r->file_size)
-                break; /* cut off, or still being written */
+            if (end > r->file_size) {
+                /* Cut off, or still being written, unless a whole chunk
+                 * starts inside it: then its length field lies. */
+                int64_t next = find_whole_chunk(r, pos + 1);
+                if (next < 0)
+                    break;
+                add_damage(r, pos, next - pos, "chunk runs past the end of the file");
+                pos = next;
+                continue;
+            }
             if (add_chunk(r, pos, &h) != 0) {
                 snprintf(err, errlen, "out of memory indexing %s", r->path);
                 return -1;

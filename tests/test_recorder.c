@@ -544,6 +544,112 @@ static void wrong_record_count_rejected(void **state)
     free(f);
 }
 
+static void overlong_chunk_skipped(void **state)
+{
+    gs_recorder_options opt;
+    char path[128], err[256];
+    gs_replay *r;
+    recfmt_chunk_header h;
+    const char *what;
+    size_t len;
+
+    gs_recorder_default_options(&opt);
+    opt.chunk_max_records = 4;
+    fixture_path(path, sizeof path, "overlong");
+    write_recording(path, 16, &opt);
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    size_t nchunks = gs_replay_chunk_count(r);
+    int64_t first = gs_replay_chunk(r, 0)->offset;
+    gs_replay_close(r);
+    assert_true(nchunks >= 3);
+
+    /* Chunk 0 claims 1 MiB of payload, past the end of this small file,
+     * with a header CRC that matches the lie. */
+    unsigned char *bytes = fixture_read_file(path, &len);
+    assert_int_equal(recfmt_chunk_header_decode(bytes + first, &h, &what), 0);
+    h.comp_len = 1u << 20;
+    h.raw_len = 1u << 20;
+    recfmt_chunk_header_encode(&h, bytes + first);
+    assert_int_equal(fixture_write_file(path, bytes, len), 0);
+
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    assert_int_equal(gs_replay_chunk_count(r), nchunks - 1);
+    assert_int_equal(gs_replay_damage_count(r), 1);
+    assert_int_equal(gs_replay_damage_get(r, 0)->offset, first);
+    assert_non_null(strstr(gs_replay_damage_get(r, 0)->what, "past the end"));
+    gs_replay_close(r);
+    free(bytes);
+    unlink(path);
+}
+
+static void inserted_junk_skipped(void **state)
+{
+    gs_recorder_options opt;
+    char path[128], err[256];
+    gs_replay *r;
+    size_t len;
+    const size_t junk = 1000;
+
+    gs_recorder_default_options(&opt);
+    opt.chunk_max_records = 4;
+    fixture_path(path, sizeof path, "junk");
+    write_recording(path, 16, &opt);
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    size_t nchunks = gs_replay_chunk_count(r);
+    size_t at = (size_t)gs_replay_chunk(r, 2)->offset;
+    gs_replay_close(r);
+
+    /* 1000 bytes of junk between chunks 1 and 2. */
+    unsigned char *bytes = fixture_read_file(path, &len);
+    unsigned char *bigger = malloc(len + junk);
+    assert_non_null(bigger);
+    memcpy(bigger, bytes, at);
+    for (size_t i = 0; i < junk; i++)
+        bigger[at + i] = (unsigned char)(i * 37 + 11);
+    memcpy(bigger + at + junk, bytes + at, len - at);
+    assert_int_equal(fixture_write_file(path, bigger, len + junk), 0);
+
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    assert_int_equal(gs_replay_chunk_count(r), nchunks);
+    assert_int_equal(gs_replay_damage_count(r), 1);
+    assert_int_equal(gs_replay_damage_get(r, 0)->offset, (int64_t)at);
+    assert_int_equal(gs_replay_damage_get(r, 0)->skipped, (int64_t)junk);
+    gs_replay_close(r);
+    free(bigger);
+    free(bytes);
+    unlink(path);
+}
+
+static void idle_chunk_flushed_by_age(void **state)
+{
+    gs_recording_header h;
+    gs_recorder_options opt;
+    gs_recorder *rec;
+    gs_frame *f = new_frame();
+    char path[128], err[256];
+    gs_replay *r;
+
+    fixture_header(&h);
+    gs_recorder_default_options(&opt);
+    opt.chunk_seconds = 0.1;
+    fixture_path(path, sizeof path, "idle");
+    assert_int_equal(gs_recorder_open(&rec, path, &h, &opt, err, sizeof err), 0);
+    fixture_event(f, 5, 0.0, GS_EVENT_PAUSE, "paused");
+    push_all(rec, f);
+
+    /* No further record arrives, as in a paused run: the chunk is written
+     * once it is 0.1 s old, well within 400 ms. */
+    sleep_ms(400);
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    assert_int_equal(gs_replay_chunk_count(r), 1);
+    assert_int_equal(gs_replay_chunk(r, 0)->nrecords, 1);
+    assert_true(gs_replay_chunk(r, 0)->flags & GS_REPLAY_CHUNK_EVENTS);
+    gs_replay_close(r);
+    assert_int_equal(gs_recorder_close(rec, err, sizeof err), 0);
+    unlink(path);
+    free(f);
+}
+
 static void unknown_major_version_rejected(void **state)
 {
     char path[128], err[256];
@@ -841,6 +947,9 @@ int main(void)
         cmocka_unit_test(huge_raw_length_rejected),
         cmocka_unit_test(zlib_bomb_rejected),
         cmocka_unit_test(wrong_record_count_rejected),
+        cmocka_unit_test(overlong_chunk_skipped),
+        cmocka_unit_test(inserted_junk_skipped),
+        cmocka_unit_test(idle_chunk_flushed_by_age),
         cmocka_unit_test(unknown_major_version_rejected),
         cmocka_unit_test(full_disk_at_open_reported),
         cmocka_unit_test(write_error_stops_recording),
