@@ -303,14 +303,16 @@ static void *recorder_main(void *arg)
         if (stopping)
             break;
 
+        /* CLOCK_MONOTONIC, so a change of the system clock cannot stretch
+         * the wait (sem_clockwait is in glibc since 2.30). */
         struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_nsec += WAKE_PERIOD_NS;
         if (deadline.tv_nsec >= 1000000000L) {
             deadline.tv_sec++;
             deadline.tv_nsec -= 1000000000L;
         }
-        while (sem_timedwait(&rec->wake, &deadline) != 0 && errno == EINTR)
+        while (sem_clockwait(&rec->wake, CLOCK_MONOTONIC, &deadline) != 0 && errno == EINTR)
             ;
     }
     flush_chunk(rec);
