@@ -28,7 +28,9 @@ int gs_export_events_path(const char *csv_path, char *out, size_t outlen);
 
 /* Write {"header":{...}, "series":[...], "frames":[...], "histograms":[...],
  * "matrices":[...], "events":[...], "damaged_chunks":N}. Non-finite values
- * are written as null. */
+ * are written as null.
+ * NOTE: the seed is a JSON integer of up to 2^64 - 1; readers that parse
+ * numbers as doubles (JavaScript) lose the digits above 2^53. */
 int gs_export_json(const char *in_path, const char *out_path, char *err, size_t errlen);
 
 #define GS_SVG_LOG_Y 1u /* logarithmic y axes where a panel has positive values */

@@ -5,6 +5,7 @@
  */
 #include "export.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -175,7 +176,8 @@ int gs_export_csv(const char *in_path, const char *out_path, char *err, size_t e
     s.rows = fopen(out_path, "w");
     s.events = s.rows ? fopen(events_path, "w") : NULL;
     if (!s.rows || !s.events) {
-        snprintf(err, errlen, "cannot create %s", s.rows ? events_path : out_path);
+        snprintf(err, errlen, "cannot create %s: %s", s.rows ? events_path : out_path,
+                 strerror(errno));
         if (s.rows)
             fclose(s.rows);
         gs_replay_close(r);
@@ -386,7 +388,7 @@ int gs_export_json(const char *in_path, const char *out_path, char *err, size_t 
         return -1;
     FILE *out = fopen(out_path, "w");
     if (!out) {
-        snprintf(err, errlen, "cannot create %s", out_path);
+        snprintf(err, errlen, "cannot create %s: %s", out_path, strerror(errno));
         gs_replay_close(r);
         return -1;
     }

@@ -10,6 +10,7 @@
  */
 #include "export.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -390,7 +391,7 @@ int gs_export_svg(const char *in_path, const char *out_path, const char *const *
     FILE *out = fopen(out_path, "w");
     int rc = -1;
     if (!out) {
-        snprintf(err, errlen, "cannot create %s", out_path);
+        snprintf(err, errlen, "cannot create %s: %s", out_path, strerror(errno));
     } else {
         fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
