@@ -937,6 +937,98 @@ static void refresh_indexes_appended_chunks(void **state)
     unlink(cut);
 }
 
+static void oversized_fields_clipped(void **state)
+{
+    gs_recording_header h;
+    gs_recorder *rec;
+    gs_frame *in = calloc(3, sizeof *in);
+    char path[128], err[256];
+    gs_replay *r;
+    gs_frame *out;
+    size_t n;
+
+    assert_non_null(in);
+    fixture_scalars(&in[0], 1, 0.0);
+    in[0].u.scalars.nseries = GS_MAX_SERIES + 5;
+    in[1].kind = GS_REC_MATRIX;
+    in[1].step = 2;
+    memset(in[1].u.matrix.name, 'a', sizeof in[1].u.matrix.name); /* no NUL */
+    in[1].u.matrix.rows = 100;
+    in[1].u.matrix.cols = 100;
+    fixture_event(&in[2], 3, 0.0, GS_EVENT_NOTE, "");
+    memset(in[2].u.event.text, 'b', sizeof in[2].u.event.text); /* no NUL */
+
+    fixture_header(&h);
+    fixture_path(path, sizeof path, "clip");
+    assert_int_equal(gs_recorder_open(&rec, path, &h, NULL, err, sizeof err), 0);
+    for (int i = 0; i < 3; i++)
+        push_all(rec, &in[i]);
+    assert_int_equal(gs_recorder_close(rec, err, sizeof err), 0);
+
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    assert_int_equal(gs_replay_chunk_count(r), 1);
+    assert_int_equal(gs_replay_read_chunk(r, 0, &out, &n, err, sizeof err), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(out[0].u.scalars.nseries, GS_MAX_SERIES);
+    assert_int_equal(strlen(out[1].u.matrix.name), GS_NAME_MAX - 1);
+    assert_int_equal(out[1].u.matrix.cols, 100);
+    assert_int_equal(out[1].u.matrix.rows, GS_MAX_MATRIX / 100); /* whole rows that fit */
+    assert_int_equal(strlen(out[2].u.event.text), GS_TEXT_MAX - 1);
+    free(out);
+    gs_replay_close(r);
+    unlink(path);
+    free(in);
+}
+
+static void refresh_after_junk_tail(void **state)
+{
+    gs_recorder_options opt;
+    char path[128], cut[128], err[256];
+    gs_replay *r;
+    size_t len, added;
+
+    gs_recorder_default_options(&opt);
+    opt.chunk_max_records = 100;
+    fixture_path(path, sizeof path, "junktail_full");
+    fixture_path(cut, sizeof cut, "junktail_cut");
+    write_recording(path, 3, &opt);
+    unsigned char *bytes = fixture_read_file(path, &len);
+    assert_int_equal(gs_replay_open(&r, path, err, sizeof err), 0);
+    assert_int_equal(gs_replay_chunk_count(r), 1);
+    size_t at = (size_t)gs_replay_chunk(r, 0)->offset;
+    gs_replay_close(r);
+
+    /* Header, 100 junk bytes, then the first 4 bytes of the chunk magic:
+     * the junk is reported once, and the chunk found once it is whole. */
+    FILE *f = fopen(cut, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, at, f), at);
+    for (int i = 0; i < 100; i++)
+        fputc('j', f);
+    assert_int_equal(fwrite(bytes + at, 1, 4, f), 4);
+    assert_int_equal(fclose(f), 0);
+
+    assert_int_equal(gs_replay_open(&r, cut, err, sizeof err), 0);
+    assert_int_equal(gs_replay_chunk_count(r), 0);
+    assert_int_equal(gs_replay_damage_count(r), 1);
+    assert_int_equal(gs_replay_refresh(r, &added, err, sizeof err), 0);
+    assert_int_equal(added, 0);
+    assert_int_equal(gs_replay_damage_count(r), 1);
+
+    f = fopen(cut, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes + at + 4, 1, len - at - 4, f), len - at - 4);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(gs_replay_refresh(r, &added, err, sizeof err), 0);
+    assert_int_equal(added, 1);
+    assert_int_equal(gs_replay_chunk(r, 0)->offset, (int64_t)at + 100);
+    assert_int_equal(gs_replay_damage_count(r), 1);
+    gs_replay_close(r);
+    free(bytes);
+    unlink(path);
+    unlink(cut);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -956,6 +1048,8 @@ int main(void)
         cmocka_unit_test(kill9_keeps_whole_chunks),
         cmocka_unit_test(full_queue_drops_and_notes),
         cmocka_unit_test(refresh_indexes_appended_chunks),
+        cmocka_unit_test(oversized_fields_clipped),
+        cmocka_unit_test(refresh_after_junk_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
