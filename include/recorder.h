@@ -45,7 +45,7 @@ typedef struct {
     double chunk_seconds;      /* close a chunk after this long: record wall time or
                                   time since its first record (default 1.0) */
     size_t chunk_max_bytes;    /* ... or once its raw records reach this (default 1 MiB) */
-    uint32_t chunk_max_records;/* ... or this many records (default 4096) */
+    uint32_t chunk_max_records;/* ... or this many records (default 1024) */
     size_t queue_records;      /* queue capacity in records (default 256) */
     int compression_level;     /* zlib level 1..9 (default 6) */
     int sync;                  /* 1: fdatasync after each chunk (default 0) */

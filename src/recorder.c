@@ -73,7 +73,7 @@ void gs_recorder_default_options(gs_recorder_options *opt)
 {
     opt->chunk_seconds = 1.0;
     opt->chunk_max_bytes = 1u << 20;
-    opt->chunk_max_records = 4096;
+    opt->chunk_max_records = 1024;
     opt->queue_records = 256;
     opt->compression_level = 6;
     opt->sync = 0;

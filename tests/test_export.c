@@ -19,7 +19,7 @@
 #include "replay.h"
 
 #define NFRAMES 50
-#define NEVENTS 5  /* one every 10 frames */
+#define NEVENTS 6  /* one every 10 frames, and a note with invalid UTF-8 */
 #define PYTHON "/usr/bin/python3"
 
 typedef struct {
@@ -57,6 +57,9 @@ static void write_sample(const char *path)
                 ;
         }
     }
+    fixture_event(f, 10 * NFRAMES - 10, 0.1 * NFRAMES, GS_EVENT_NOTE, "bad \xff byte \x01 ctl");
+    while (gs_recorder_push(rec, f) != 0)
+        ;
     memset(f, 0, sizeof *f);
     f->kind = GS_REC_HISTOGRAM;
     f->step = 10 * NFRAMES;
@@ -188,6 +191,7 @@ static void json_parses_with_python(void **state)
              "assert d[\"histograms\"][0][\"counts\"] == [0, 3, 0, 0]\n"
              "assert d[\"matrices\"][0][\"values\"] == [0, 0, 0, 0.5]\n"
              "assert d[\"damaged_chunks\"] == 0\n"
+             "assert d[\"events\"][-1][\"text\"] == \"bad \\ufffd byte \\u0001 ctl\"\n"
              "' %s",
              NFRAMES, NEVENTS, p.out);
     assert_int_equal(run(cmd), 0);
