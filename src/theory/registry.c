@@ -6,7 +6,10 @@
 
 #include "theory.h"
 
+extern const gs_theory_kind gs_theory_nngp_gp;
+
 const gs_theory_kind *const gs_theory_registry[] = {
+    &gs_theory_nngp_gp,
     NULL
 };
 
