@@ -108,6 +108,12 @@ static double tanh_expectation(const nngp_kernel *k, double q1, double c, double
 {
     if (q1 <= 0.0 || q2 <= 0.0)
         return 0.0;
+    if (q1 > q2) {
+        /* Order the arguments so the rule gives K(x,x') = K(x',x) exactly. */
+        double larger = q1;
+        q1 = q2;
+        q2 = larger;
+    }
     double s1 = sqrt(q1);
     double slope = c / s1;
     double rest = q2 - c * c / q1;
