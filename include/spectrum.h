@@ -48,7 +48,8 @@ double spectrum_multiplicity(int d, int l);
 void spectrum_gegenbauer(int d, int lmax, double t, double *p);
 
 /* Fill lambda (lmax + 1) with the Funk-Hecke eigenvalues of profile on S^{d-1}
- * by the midpoint rule in theta = acos t on points nodes (<= 0 picks 20000).
+ * by tanh-sinh quadrature on points nodes (<= 0 picks 4000). profile may be
+ * singular at t = +-1 but must be finite there.
  * Returns 0, or -1 with a message in err when d < 2 or lmax < 0. */
 int spectrum_sphere_eigenvalues(spectrum_profile profile, void *context, int d, int lmax,
                                 int points, double *lambda, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 
 #define RIDGE_MAX_ITERATIONS 1000000
 #define RIDGE_TOLERANCE 1e-14
+#define SPECTRUM_DEFAULT_POINTS 4000
 
 double spectrum_log_multiplicity(int d, int l)
 {
@@ -33,6 +34,13 @@ void spectrum_gegenbauer(int d, int lmax, double t, double *p)
         p[k + 1] = ((2.0 * k + d - 2) * t * p[k] - k * p[k - 1]) / (k + d - 2.0);
 }
 
+/* log cosh u without overflow for large |u|. */
+static double log_cosh(double u)
+{
+    double a = fabs(u);
+    return a + log1p(exp(-2.0 * a)) - M_LN2;
+}
+
 int spectrum_sphere_eigenvalues(spectrum_profile profile, void *context, int d, int lmax,
                                 int points, double *lambda, char *err, size_t errlen)
 {
@@ -42,18 +50,32 @@ int spectrum_sphere_eigenvalues(spectrum_profile profile, void *context, int d, 
         return -1;
     }
     if (points <= 0)
-        points = 20000;
+        points = SPECTRUM_DEFAULT_POINTS;
     for (int l = 0; l <= lmax; l++)
         lambda[l] = 0.0;
 
-    /* With t = cos theta, (1 - t^2)^{(d-3)/2} dt = sin^{d-2} theta dtheta. */
+    /*
+     * Tanh-sinh rule: t = tanh(u), u = (pi/2) sinh(s), midpoints in s on
+     * [-S, S]. The kernels of interest are analytic inside (-1, 1) but may be
+     * singular at t = +-1 (ReLU has (1 - t)^{3/2}), and the weight
+     * (1 - t^2)^{(d-3)/2} is singular there too for d = 2; the substitution
+     * makes the integrand decay doubly exponentially at both ends, so the
+     * error falls exponentially with the number of points. 1 - t^2 =
+     * 1/cosh^2 u is formed directly to avoid cancellation.
+     */
+    const double span = 4.0;
     double log_c = lgamma(0.5 * d) - 0.5 * log(M_PI) - lgamma(0.5 * (d - 1));
-    double step = M_PI / points;
+    double step = 2.0 * span / points;
     for (int i = 0; i < points; i++) {
-        double theta = (i + 0.5) * step;
-        double t = cos(theta);
-        double s = sin(theta);
-        double weight = exp(log_c + (d - 2) * log(s)) * step * profile(t, context);
+        double s = -span + (i + 0.5) * step;
+        double u = 0.5 * M_PI * sinh(s);
+        double t = tanh(u);
+        /* (1 - t^2)^{(d-3)/2} dt/ds = cosh(u)^{-(d-1)} (pi/2) cosh(s) */
+        double log_weight = log_c - (d - 1) * log_cosh(u) + log(0.5 * M_PI * cosh(s));
+        double weight = exp(log_weight) * step;
+        if (weight == 0.0)
+            continue;
+        weight *= profile(t, context);
         double prev = 1.0, cur = t;
         lambda[0] += weight;
         if (lmax >= 1)
