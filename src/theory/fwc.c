@@ -9,10 +9,17 @@
  * is the feature with its GP prediction from the training features removed.
  *
  * Contracting U with yt and A turns every Monte Carlo term into a scalar per
- * draw, g = (phi.yt)^3 - 3 (phi^T A phi)(phi.yt), so
- *     df_j = (1/2N) [ sigma_a2^2 <psi*_j g> + det_j ]
- * with det_j = -(Kt_j.yt)(yt^T K yt) + 2 Kt_j^T A K yt + (Kt_j.yt) Tr(A K)
- * and Kt = K* - K* A K. <psi*_j g> needs only phi_test^T g and phi^T g.
+ * draw. With s = phi.yt and q = phi^T A phi,
+ *     df_j = (sigma_a2^2/2N) [ <psi*_j (s^3 - 3 q s)> - det_j / sigma_a2^2 ],
+ *     det_j = (Kt_j.yt)(yt^T K yt) - 2 Kt_j^T A K yt - (Kt_j.yt) Tr(A K),
+ * with Kt = K* - K* A K. The average is noisy because yt is large when T is
+ * small, so a control variate removes its Gaussian part: for Gaussian
+ * features, s^3 - 3 q s would equal 3 r with
+ *     r = s (yt^T k yt - Tr(A k)) - 2 phi.(A k yt),      k = K / sigma_a2,
+ * and <psi* r> = -det / sigma_a2^2 exactly whenever K = sigma_a2 E[phi phi^T].
+ * So each draw contributes psi* g with g = s^3 - 3 q s - 3 r, and
+ *     df_j = (1/2N) [ sigma_a2^2 <psi*_j g> - 2 det_j ].
+ * <psi*_j g> needs only phi_test^T g and phi^T g.
  */
 #include <cblas.h>
 #include <math.h>
@@ -92,7 +99,9 @@ typedef struct {
     double *y_tilde;   /* yt (n) */
     double *b;         /* B (n, m), row-major */
     double *det;       /* det_j (m) */
-    double *g, *lin;   /* (BLOCK) per-draw scalars */
+    double *v;         /* A k yt (n), k = K / sigma_a2 */
+    double coef;       /* yt^T k yt - Tr(A k) */
+    double *g, *lin, *lin_v; /* (BLOCK) per-draw scalars */
     double *work;      /* (BLOCK, n) phi A */
 } fwc_setup;
 
@@ -102,14 +111,16 @@ static void setup_free(fwc_setup *s)
     free(s->y_tilde);
     free(s->b);
     free(s->det);
+    free(s->v);
     free(s->g);
     free(s->lin);
+    free(s->lin_v);
     free(s->work);
     memset(s, 0, sizeof *s);
 }
 
 static int setup_init(fwc_setup *s, const double *gram, const double *cross, const double *y,
-                      int n, int m, double ridge, char *err, size_t errlen)
+                      int n, int m, double ridge, double sigma_a2, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->n = n;
@@ -123,15 +134,17 @@ static int setup_init(fwc_setup *s, const double *gram, const double *cross, con
     s->y_tilde = malloc(sizeof(double) * n);
     s->b = malloc(sizeof(double) * nm);
     s->det = malloc(sizeof(double) * m);
+    s->v = malloc(sizeof(double) * n);
     s->g = malloc(sizeof(double) * BLOCK);
     s->lin = malloc(sizeof(double) * BLOCK);
+    s->lin_v = malloc(sizeof(double) * BLOCK);
     s->work = malloc(sizeof(double) * BLOCK * (size_t)n);
     double *kt = malloc(sizeof(double) * nm);
     double *k_yt = malloc(sizeof(double) * n);
     double *a_k_yt = malloc(sizeof(double) * n);
     int status = -1;
-    if (!s->inverse || !s->y_tilde || !s->b || !s->det || !s->g || !s->lin || !s->work ||
-        !kt || !k_yt || !a_k_yt) {
+    if (!s->inverse || !s->y_tilde || !s->b || !s->det || !s->v || !s->g || !s->lin ||
+        !s->lin_v || !s->work || !kt || !k_yt || !a_k_yt) {
         snprintf(err, errlen, "out of memory for the FWC of %d training and %d test points", n, m);
         goto done;
     }
@@ -158,6 +171,9 @@ static int setup_init(fwc_setup *s, const double *gram, const double *cross, con
         double kt_yt = cblas_ddot(n, row, 1, s->y_tilde, 1);
         s->det[j] = -kt_yt * yt_k_yt + 2.0 * cblas_ddot(n, row, 1, a_k_yt, 1) + kt_yt * trace_ak;
     }
+    for (int i = 0; i < n; i++)
+        s->v[i] = a_k_yt[i] / sigma_a2;
+    s->coef = (yt_k_yt - trace_ak) / sigma_a2;
     status = 0;
 done:
     free(kt);
@@ -180,10 +196,11 @@ static void accumulate_block(fwc_setup *s, const double *phi, const double *phi_
                 s->inverse, n, 0.0, s->work, n);
     cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, n, 1.0, phi, n, s->y_tilde, 1, 0.0,
                 s->lin, 1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, n, 1.0, phi, n, s->v, 1, 0.0, s->lin_v, 1);
     for (int r = 0; r < rows; r++) {
         double quad = cblas_ddot(n, s->work + (size_t)r * n, 1, phi + (size_t)r * n, 1);
         double lin = s->lin[r];
-        s->g[r] = lin * lin * lin - 3.0 * quad * lin;
+        s->g[r] = lin * lin * lin - 3.0 * quad * lin - 3.0 * s->coef * lin + 6.0 * s->lin_v[r];
     }
     cblas_dgemv(CblasRowMajor, CblasTrans, rows, n, 1.0, phi, n, s->g, 1, 1.0, sum_train, 1);
     cblas_dgemv(CblasRowMajor, CblasTrans, rows, m, 1.0, phi_test, m, s->g, 1, 1.0, sum_test, 1);
@@ -211,7 +228,7 @@ int fwc_mean_shift_from_features(const double *phi_train, const double *phi_test
         return -1;
     }
     fwc_setup s;
-    if (setup_init(&s, gram, cross, y, n, m, ridge, err, errlen) != 0)
+    if (setup_init(&s, gram, cross, y, n, m, ridge, sigma_a2, err, errlen) != 0)
         return -1;
     double *sum_train = calloc((size_t)n, sizeof(double));
     double *sum_test = calloc((size_t)m, sizeof(double));
@@ -230,7 +247,7 @@ int fwc_mean_shift_from_features(const double *phi_train, const double *phi_test
     psi_g_mean(&s, sum_train, sum_test, samples, shift);
     double scale = sigma_a2 * sigma_a2;
     for (int j = 0; j < m; j++)
-        shift[j] = (scale * shift[j] + s.det[j]) / (2.0 * width);
+        shift[j] = (scale * shift[j] - 2.0 * s.det[j]) / (2.0 * width);
     free(sum_train);
     free(sum_test);
     setup_free(&s);
@@ -295,7 +312,7 @@ int fwc_mean_shift(const nngp_kernel *kernel, const float *x_train, const double
         return -1;
     }
     fwc_setup s;
-    if (setup_init(&s, gram, cross, y, n, m, ridge, err, errlen) != 0)
+    if (setup_init(&s, gram, cross, y, n, m, ridge, kernel->sigma_a2, err, errlen) != 0)
         return -1;
 
     int batches = samples < FWC_BATCHES ? samples : FWC_BATCHES;
@@ -340,13 +357,13 @@ int fwc_mean_shift(const nngp_kernel *kernel, const float *x_train, const double
         /* This batch's own estimate of df, for the batch-means error. */
         psi_g_mean(&s, batch_train, batch_test, count, estimate);
         for (int j = 0; j < m; j++) {
-            double value = (scale * estimate[j] + s.det[j]) / (2.0 * width);
+            double value = (scale * estimate[j] - 2.0 * s.det[j]) / (2.0 * width);
             square_sum[j] += value * value;
         }
     }
     psi_g_mean(&s, sum_train, sum_test, samples, shift);
     for (int j = 0; j < m; j++)
-        shift[j] = (scale * shift[j] + s.det[j]) / (2.0 * width);
+        shift[j] = (scale * shift[j] - 2.0 * s.det[j]) / (2.0 * width);
     if (std_error) {
         for (int j = 0; j < m; j++) {
             /* Batches differ in size by at most one draw, so equal weights are
