@@ -9,9 +9,12 @@
  * phi_c phi_d]. To first order in 1/N the posterior mean at x* shifts by
  *     df(x*) = (1/6) Ut_{*abc} [yt_a yt_b yt_c - 3 A_ab yt_c],
  * where A = (K + T I)^-1, yt = A y and Ut_{*abc} = U_{*abc} - K_{*mu} A_{mu nu}
- * U_{nu abc}. V is estimated by Monte Carlo over M prior draws of (w, b); the
- * kernel k enters through the closed form the caller passes in. No n^3 tensor
- * is formed: the cost is one (M, n) x (n, n) product plus O(M (n + m) d).
+ * U_{nu abc}. V is estimated by Monte Carlo over M prior draws of (w, b).
+ * The kernel enters through the closed form the caller passes in, and must be
+ * the kernel of the sampled features (K = sigma_a2 E[phi phi^T]), because a
+ * control variate that cuts the Monte Carlo noise relies on it. No n^3
+ * tensor is formed: the cost is one (M, n) x (n, n) product plus
+ * O(M (n + m) d).
  *
  * Callers: the theory thread and tests. The functions allocate scratch space
  * and free it before returning; outputs go into caller arrays.
@@ -49,7 +52,9 @@ int fwc_mean_shift(const nngp_kernel *kernel, const float *x_train, const double
  * The same correction for features given explicitly: row s of phi_train
  * (samples, n) and phi_test (samples, m) holds phi(w_s . x + b_s) at the
  * training and test points for one weight draw, and every row has weight
- * 1/samples. Useful for exact discrete priors and for tests.
+ * 1/samples. gram and cross must equal sigma_a2 times the row average of
+ * phi phi^T for the result to be the FWC of that discrete prior. Useful for
+ * exact discrete priors and for tests.
  */
 int fwc_mean_shift_from_features(const double *phi_train, const double *phi_test, int samples,
                                  int n, int m, const double *gram, const double *cross,

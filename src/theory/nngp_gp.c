@@ -31,7 +31,7 @@
 #define DEFAULT_FWC_SAMPLES 20000
 /* The fwc_vs_n sweep uses fewer draws and test points than the main FWC, so
  * it stays well under a second at n = 200. */
-#define CURVE_SAMPLES 2000
+#define CURVE_SAMPLES 8000
 #define CURVE_TEST_POINTS 128
 #define CURVE_STEPS 8
 
