@@ -32,15 +32,15 @@
 #define FWC_BATCHES 16
 
 /*
- * Estimate the FWC df (m) at the test points x_test (m, d) of the GP fitted to
- * x_train (n, d), y (n) with ridge T, for a network of width N whose single
- * hidden layer is described by kernel (hidden_layers must be 1). gram (n, n)
+ * Estimate the FWC df (m) at the test points x_test (m, d). The GP is fitted
+ * to x_train (n, d) and y (n) with ridge T. The network has width N and one
+ * hidden layer described by kernel, so hidden_layers must be 1. gram (n, n)
  * and cross (m, n), row-major, are K(X, X) and K(x_test, X) of that same
  * kernel. samples is M, drawn from a xoshiro256** stream seeded by seed.
  * std_error (m) receives the batch-means Monte Carlo standard error, or may
- * be NULL. Returns 0, or -1 with a message in err on invalid arguments, out
- * of memory, a failed factorization, or cancellation (cancel nonzero; cancel
- * may be NULL).
+ * be NULL. cancel may be NULL, and a nonzero value stops the sampling.
+ * Returns 0, or -1 with a message in err on invalid arguments, out of memory,
+ * a failed factorization, or cancellation.
  */
 int fwc_mean_shift(const nngp_kernel *kernel, const float *x_train, const double *y, int n,
                    const float *x_test, int m, int d, const double *gram, const double *cross,
@@ -50,7 +50,7 @@ int fwc_mean_shift(const nngp_kernel *kernel, const float *x_train, const double
 
 /*
  * The same correction for features given explicitly: row s of phi_train
- * (samples, n) and phi_test (samples, m) holds phi(w_s . x + b_s) at the
+ * (samples, n) and phi_test (samples, m) contains phi(w_s . x + b_s) at the
  * training and test points for one weight draw, and every row has weight
  * 1/samples. gram and cross must equal sigma_a2 times the row average of
  * phi phi^T for the result to be the FWC of that discrete prior. Useful for

@@ -49,7 +49,7 @@ int gp_fit(gp_model *gp, const double *gram, const double *y, int n, double ridg
 void gp_free(gp_model *gp);
 
 /* Posterior mean (m) and, when var is not NULL, variance (m) at m test points.
- * cross (m, n), row-major, holds K(x*_i, x_j); test_diag (m) holds K(x*_i, x*_i)
+ * cross (m, n), row-major, contains K(x*_i, x_j). test_diag (m) contains K(x*_i, x*_i)
  * and is needed only for var. Returns 0, or -1 with a message in err. */
 int gp_predict(const gp_model *gp, const double *cross, const double *test_diag, int m,
                double *mean, double *var, char *err, size_t errlen);

@@ -1,10 +1,11 @@
 /*
  * test_fwc.c - the finite-width correction (FWC) to the GP posterior mean.
  *
- * Routes: the fourth cumulant's unit cases; the fast contraction against a
- * dense evaluation of df = (1/6) Ut_{*abc} [yt_a yt_b yt_c - 3 A_ab yt_c];
- * the formula against the exact posterior mean of a weakly non-Gaussian
- * discrete prior; and the sampled network against the dense formula with the
+ * Four routes check it. The fourth cumulant is checked on its unit cases.
+ * The fast contraction is checked against a dense evaluation of
+ * df = (1/6) Ut_{*abc} [yt_a yt_b yt_c - 3 A_ab yt_c]. The formula itself is
+ * checked against the exact posterior mean of a weakly non-Gaussian discrete
+ * prior. The sampled network is checked against the dense formula with the
  * analytic cumulant of a linear network.
  */
 #include <math.h>

@@ -3,8 +3,8 @@
  * random networks.
  *
  * Monte Carlo checks pass when the closed form lies within 5 standard errors
- * of the estimate (a false failure has probability below 1e-6 per check for
- * Gaussian errors); seeds are fixed, so runs are repeatable.
+ * of the estimate. For Gaussian errors a false failure then has probability
+ * below 1e-6 per check, and the seeds are fixed, so runs are repeatable.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -151,11 +151,11 @@ static void every_kernel_matches_monte_carlo(void **state)
     }
 }
 
-/* Monte Carlo over the first hidden layer of a net with two hidden layers:
- * each draw samples N1 first-layer units, forms the second layer's
- * preactivation covariance sigma_w2 (1/N1) sum_j phi_j(x) phi_j(x') + sigma_b2
- * exactly as a wide second layer sees it, and applies the single-layer
- * expectation (checked against Monte Carlo above) for the readout. Finite N1
+/* Monte Carlo over the first hidden layer of a net with two hidden layers.
+ * Each draw samples N1 first-layer units and forms the second layer's
+ * preactivation covariance sigma_w2 (1/N1) sum_j phi_j(x) phi_j(x') + sigma_b2,
+ * which is exact for an infinitely wide second layer. The readout then uses
+ * the single-layer expectation, checked against Monte Carlo above. Finite N1
  * biases the average by O(1/N1). */
 static void compare_deep_with_monte_carlo(nngp_activation act, uint64_t seed)
 {

@@ -15,7 +15,7 @@
  * (|df|/|f_gp| over the test set), fwc_std_error (the Monte Carlo standard
  * error on the same scale) and gp_fwc_test_mse. Vectors "gp" and "gp_fwc"
  * hold the predictions at the first GS_THEORY_VECTOR_MAX test points. The
- * curve "fwc_vs_n" holds the relative FWC on nested subsets of the training
+ * curve "fwc_vs_n" contains the relative FWC on nested subsets of the training
  * set.
  */
 #include <math.h>
