@@ -12,7 +12,7 @@
  * each further layer maps it to sigma_w2 E[phi(u) phi(v)] + sigma_b2, and the
  * readout gives K = sigma_a2 E[phi(u) phi(v)], with (u,v) Gaussian with the
  * last layer's covariance. linear, erf, ReLU, quadratic and cubic use closed
- * forms for E[phi(u) phi(v)]; tanh uses Gauss-Hermite quadrature.
+ * forms for E[phi(u) phi(v)]; tanh uses a trapezoid rule on the Gaussian.
  *
  * Callers: the theory thread and tests. Every function is reentrant; a
  * nngp_kernel is a plain value that the caller owns. Inputs are float32,
@@ -21,6 +21,7 @@
 #ifndef GS_NNGP_H
 #define GS_NNGP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Activation codes, as the "activation" preset parameter gives them. */
@@ -35,23 +36,21 @@ typedef enum {
 
 #define NNGP_ACTIVATION_COUNT 6
 #define NNGP_MAX_HIDDEN_LAYERS 32
-/* Gauss-Hermite points per dimension for tanh. Accurate to about 1e-8 for
- * preactivation variances up to about 4; the error grows for larger ones,
- * because tanh has poles at +-i pi/2. */
-#define NNGP_HERMITE_POINTS 40
+/* Max trapezoid nodes per dimension for tanh. The step shrinks as
+ * 1/sqrt(q) with the preactivation variance q, and this cap is reached near
+ * q = 2000; beyond it the error grows above 1e-9. A tanh Gram entry costs
+ * about 30 sqrt(q) x 60 sqrt(q) tanh calls. */
+#define NNGP_TRAPEZOID_MAX 2001
 
 typedef struct {
     nngp_activation activation;
     int hidden_layers;              /* 1 for the two-layer net */
     double sigma_w2, sigma_a2, sigma_b2;
-    /* Gauss-Hermite rule for the standard normal measure (weights sum to 1),
-     * filled by nngp_init. */
-    double node[NNGP_HERMITE_POINTS], weight[NNGP_HERMITE_POINTS];
 } nngp_kernel;
 
 /* Set up a kernel. Returns 0, or -1 with a message in err when a parameter is
- * out of range (negative variances, an unknown activation, a depth outside
- * 1..NNGP_MAX_HIDDEN_LAYERS) or the quadrature rule cannot be built. */
+ * out of range: negative variances, an unknown activation, or a depth outside
+ * 1..NNGP_MAX_HIDDEN_LAYERS. */
 int nngp_init(nngp_kernel *k, nngp_activation activation, int hidden_layers,
               double sigma_w2, double sigma_a2, double sigma_b2, char *err, size_t errlen);
 
@@ -75,9 +74,10 @@ double nngp_eval(const nngp_kernel *k, double xx, double xy, double yy, int d);
 
 /* Fill gram (n, m), row-major, with K(x_i, x2_j) for x (n, d) and x2 (m, d).
  * Passing x2 == x and m == n fills the symmetric Gram of x with half the work.
- * Returns 0, or -1 with a message in err when out of memory. */
+ * cancel, when not NULL, is polled once per row. Returns 0, or -1 with a
+ * message in err when out of memory or cancelled. */
 int nngp_gram(const nngp_kernel *k, const float *x, int n, const float *x2, int m, int d,
-              double *gram, char *err, size_t errlen);
+              const atomic_int *cancel, double *gram, char *err, size_t errlen);
 
 /* Fill diag (n) with K(x_i, x_i). */
 void nngp_gram_diag(const nngp_kernel *k, const float *x, int n, int d, double *diag);

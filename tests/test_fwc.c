@@ -438,7 +438,7 @@ static void sampled_linear_net_matches_analytic(void **state)
     nngp_kernel k;
     assert_int_equal(nngp_init(&k, NNGP_LINEAR, 1, sw2, sa2, sb2, err, sizeof err), 0);
     double full[P * P], gram[N * N], cross[M * N], shift[M], se[M], dense[M];
-    assert_int_equal(nngp_gram(&k, x, P, x, P, D, full, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, x, P, x, P, D, NULL, full, err, sizeof err), 0);
     split_kernel(full, N, M, gram, cross);
     assert_int_equal(fwc_mean_shift(&k, x, y, N, x + N * D, M, D, gram, cross, ridge, width,
                                     40000, 99, NULL, shift, se, err, sizeof err), 0);
@@ -468,8 +468,8 @@ static void sampling_is_seeded_and_scales_with_width(void **state)
     nngp_kernel k;
     assert_int_equal(nngp_init(&k, NNGP_ERF, 1, 2.0, 1.0, 0.1, err, sizeof err), 0);
     double gram[N * N], cross[M * N];
-    assert_int_equal(nngp_gram(&k, x, N, x, N, D, gram, err, sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, x + N * D, M, x, N, D, cross, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, x, N, x, N, D, NULL, gram, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, x + N * D, M, x, N, D, NULL, cross, err, sizeof err), 0);
     double a[M], b[M], c[M], se_a[M], se_c[M];
     const float *xt = x + N * D;
     assert_int_equal(fwc_mean_shift(&k, x, y, N, xt, M, D, gram, cross, 0.05, 20, 4000, 1, NULL,

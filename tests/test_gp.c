@@ -90,8 +90,8 @@ static void posterior_matches_gauss_jordan(void **state)
     fill_targets(y, N);
     nngp_kernel k;
     assert_int_equal(nngp_init(&k, NNGP_ERF, 1, 1.5, 1.2, 0.1, err, sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, x, N, x, N, D, gram, err, sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, xt, M, x, N, D, cross, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, x, N, x, N, D, NULL, gram, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, xt, M, x, N, D, NULL, cross, err, sizeof err), 0);
     nngp_gram_diag(&k, xt, M, D, diag);
 
     gp_model gp;
@@ -144,8 +144,8 @@ static void linear_kernel_matches_weight_space(void **state)
     fill_targets(y, N);
     nngp_kernel k;
     assert_int_equal(nngp_init(&k, NNGP_LINEAR, 1, sw2, sa2, 0.0, err, sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, x, N, x, N, D, gram, err, sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, xt, M, x, N, D, cross, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, x, N, x, N, D, NULL, gram, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, xt, M, x, N, D, NULL, cross, err, sizeof err), 0);
     nngp_gram_diag(&k, xt, M, D, diag);
     gp_model gp;
     assert_int_equal(gp_fit(&gp, gram, y, N, ridge, err, sizeof err), 0);
@@ -185,7 +185,7 @@ static void loo_matches_refit(void **state)
     fill_targets(y, N);
     nngp_kernel k;
     assert_int_equal(nngp_init(&k, NNGP_RELU, 2, 1.8, 1.0, 0.2, err, sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, x, N, x, N, D, gram, err, sizeof err), 0);
+    assert_int_equal(nngp_gram(&k, x, N, x, N, D, NULL, gram, err, sizeof err), 0);
     gp_model gp;
     assert_int_equal(gp_fit(&gp, gram, y, N, ridge, err, sizeof err), 0);
     assert_int_equal(gp_loo_residuals(&gp, residual, err, sizeof err), 0);

@@ -110,9 +110,9 @@ static void outputs_match_direct_gp(void **state)
         y[i] = ds->y_train[i * OUTPUTS];
     for (int i = 0; i < N_TEST; i++)
         y_test[i] = ds->y_test[i * OUTPUTS];
-    assert_int_equal(nngp_gram(&k, ds->x_train, N_TRAIN, ds->x_train, N_TRAIN, DIM, gram, err,
+    assert_int_equal(nngp_gram(&k, ds->x_train, N_TRAIN, ds->x_train, N_TRAIN, DIM, NULL, gram, err,
                                sizeof err), 0);
-    assert_int_equal(nngp_gram(&k, ds->x_test, N_TEST, ds->x_train, N_TRAIN, DIM, cross, err,
+    assert_int_equal(nngp_gram(&k, ds->x_test, N_TEST, ds->x_train, N_TRAIN, DIM, NULL, cross, err,
                                sizeof err), 0);
     nngp_gram_diag(&k, ds->x_test, N_TEST, DIM, diag);
     gp_model gp;

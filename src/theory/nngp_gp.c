@@ -119,13 +119,15 @@ static void put_vector(gs_theory_output *out, const char *name, const double *v,
 }
 
 /* Relative FWC |df|/|f_gp| on the first m test points for the GP fitted to
- * the first n training points, with samples draws. Returns 0 and writes
- * *relative, or -1 with a message in err. */
+ * the first n training points, with samples draws. The kernel blocks are
+ * copied out of the full gram (n_all, n_all) and cross (m_all, n_all).
+ * Returns 0 and writes *relative, or -1 with a message in err. */
 static int relative_fwc(const gs_theory_input *in, const module_settings *s, int n, int m,
-                        int samples, const double *y, double *relative, char *err, size_t errlen)
+                        int samples, const double *y, const double *full_gram,
+                        const double *full_cross, double *relative, char *err, size_t errlen)
 {
     const gs_dataset *ds = in->data;
-    int d = ds->d;
+    int n_all = ds->n;
     double *gram = malloc(sizeof(double) * (size_t)n * n);
     double *cross = malloc(sizeof(double) * (size_t)m * n);
     double *mean = malloc(sizeof(double) * m);
@@ -136,14 +138,16 @@ static int relative_fwc(const gs_theory_input *in, const module_settings *s, int
         snprintf(err, errlen, "nngp_gp: out of memory for the FWC sweep at n = %d", n);
         goto done;
     }
-    if (nngp_gram(&s->kernel, ds->x_train, n, ds->x_train, n, d, gram, err, errlen) != 0 ||
-        nngp_gram(&s->kernel, ds->x_test, m, ds->x_train, n, d, cross, err, errlen) != 0 ||
-        gp_fit(&gp, gram, y, n, s->ridge, err, errlen) != 0 ||
+    for (int i = 0; i < n; i++)
+        memcpy(gram + (size_t)i * n, full_gram + (size_t)i * n_all, sizeof(double) * n);
+    for (int j = 0; j < m; j++)
+        memcpy(cross + (size_t)j * n, full_cross + (size_t)j * n_all, sizeof(double) * n);
+    if (gp_fit(&gp, gram, y, n, s->ridge, err, errlen) != 0 ||
         gp_predict(&gp, cross, NULL, m, mean, NULL, err, errlen) != 0)
         goto done;
-    if (fwc_mean_shift(&s->kernel, ds->x_train, y, n, ds->x_test, m, d, gram, cross, s->ridge,
-                       s->width, samples, in->seed + (uint64_t)n, in->cancel, shift, NULL, err,
-                       errlen) != 0)
+    if (fwc_mean_shift(&s->kernel, ds->x_train, y, n, ds->x_test, m, ds->d, gram, cross,
+                       s->ridge, s->width, samples, in->seed + (uint64_t)n, in->cancel, shift,
+                       NULL, err, errlen) != 0)
         goto done;
     double base = norm2(mean, m);
     *relative = base > 0.0 ? norm2(shift, m) / base : NAN;
@@ -159,7 +163,8 @@ done:
 
 /* The curve fwc_vs_n over CURVE_STEPS geometrically spaced subset sizes. */
 static int fwc_curve(const gs_theory_input *in, const module_settings *s, const double *y,
-                     gs_theory_output *out, char *err, size_t errlen)
+                     const double *gram, const double *cross, gs_theory_output *out, char *err,
+                     size_t errlen)
 {
     const gs_dataset *ds = in->data;
     if (out->ncurves >= GS_THEORY_MAX_CURVES || ds->n < 4)
@@ -184,7 +189,7 @@ static int fwc_curve(const gs_theory_input *in, const module_settings *s, const 
             return -1;
         }
         double relative;
-        if (relative_fwc(in, s, n, m, samples, y, &relative, err, errlen) != 0)
+        if (relative_fwc(in, s, n, m, samples, y, gram, cross, &relative, err, errlen) != 0)
             return -1;
         curve->x[curve->count] = n;
         curve->y[curve->count] = relative;
@@ -225,8 +230,10 @@ static int nngp_gp_compute(const gs_theory_input *in, gs_theory_output *out, cha
         goto done;
     }
 
-    if (nngp_gram(&s.kernel, ds->x_train, n, ds->x_train, n, d, gram, err, errlen) != 0 ||
-        nngp_gram(&s.kernel, ds->x_test, m, ds->x_train, n, d, cross, err, errlen) != 0)
+    if (nngp_gram(&s.kernel, ds->x_train, n, ds->x_train, n, d, in->cancel, gram, err,
+                  errlen) != 0 ||
+        nngp_gram(&s.kernel, ds->x_test, m, ds->x_train, n, d, in->cancel, cross, err,
+                  errlen) != 0)
         goto done;
     nngp_gram_diag(&s.kernel, ds->x_test, m, d, diag);
     if (cancelled(in)) {
@@ -264,7 +271,7 @@ static int nngp_gp_compute(const gs_theory_input *in, gs_theory_output *out, cha
     gs_theory_put(out, "gp_fwc_test_mse", gp_test_errors(shift, NULL, y_test, m).mean_mse);
     put_vector(out, "gp_fwc", shift, m);
 
-    status = fwc_curve(in, &s, y, out, err, errlen);
+    status = fwc_curve(in, &s, y, gram, cross, out, err, errlen);
 done:
     gp_free(&gp);
     free(y);
