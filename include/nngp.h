@@ -82,4 +82,15 @@ int nngp_gram(const nngp_kernel *k, const float *x, int n, const float *x2, int 
 /* Fill diag (n) with K(x_i, x_i). */
 void nngp_gram_diag(const nngp_kernel *k, const float *x, int n, int d, double *diag);
 
+/* A kernel restricted to inputs of squared norm d (the sphere of radius
+ * sqrt(d) in d dimensions), as a function of the cosine between them. */
+typedef struct {
+    const nngp_kernel *kernel;
+    int d;
+} nngp_sphere;
+
+/* K at cosine t for a context that points to an nngp_sphere. The signature
+ * matches spectrum_profile, so Funk-Hecke eigenvalues can use it directly. */
+double nngp_sphere_profile(double t, void *context);
+
 #endif

@@ -19,25 +19,14 @@
 #include "nngp.h"
 #include "spectrum.h"
 
-typedef struct {
-    nngp_kernel kernel;
-    int d;
-} sphere_kernel;
-
-/* k(t) for inputs of squared norm d at cosine t. */
-static double sphere_profile(double t, void *context)
-{
-    const sphere_kernel *s = context;
-    return nngp_eval(&s->kernel, s->d, s->d * t, s->d, s->d);
-}
-
 static void eigenvalues(nngp_activation act, int d, int lmax, double *lambda)
 {
-    sphere_kernel s = {.d = d};
+    nngp_kernel kernel;
     char err[256];
-    assert_int_equal(nngp_init(&s.kernel, act, 1, 1.0, 1.0, 0.0, err, sizeof err), 0);
-    assert_int_equal(spectrum_sphere_eigenvalues(sphere_profile, &s, d, lmax, 0, lambda, err,
-                                                 sizeof err), 0);
+    assert_int_equal(nngp_init(&kernel, act, 1, 1.0, 1.0, 0.0, err, sizeof err), 0);
+    nngp_sphere sphere = {.kernel = &kernel, .d = d};
+    assert_int_equal(spectrum_sphere_eigenvalues(nngp_sphere_profile, &sphere, d, lmax, 0,
+                                                 lambda, err, sizeof err), 0);
 }
 
 /* value quoted with a given number of significant digits, or an exact 0 */

@@ -5,9 +5,10 @@
  *
  * Runs on the theory thread. Parameters: T (ridge = likelihood noise
  * variance), sigma_w2, sigma_a2, sigma_b2 (default 0), activation (code 0..5,
- * see include/nngp.h), hidden_layers (default 1), N (width, for the FWC) and
- * fwc_samples (Monte Carlo draws M, default 20000; 0 disables the FWC). The
- * targets are column 0 of y_train and y_test.
+ * see include/nngp.h, default 1 = erf), hidden_layers (default 1), N (width;
+ * without it the FWC is skipped) and fwc_samples (Monte Carlo draws M,
+ * default 20000, and 0 disables the FWC). The targets are column 0 of y_train
+ * and y_test.
  *
  * Outputs: scalars gp_test_mse (error of the posterior mean), gp_post_var
  * (test-averaged posterior variance), gp_sample_mse (their sum, the error of

@@ -234,6 +234,12 @@ void nngp_gram_diag(const nngp_kernel *k, const float *x, int n, int d, double *
     }
 }
 
+double nngp_sphere_profile(double t, void *context)
+{
+    const nngp_sphere *s = context;
+    return nngp_eval(s->kernel, s->d, s->d * t, s->d, s->d);
+}
+
 int nngp_gram(const nngp_kernel *k, const float *x, int n, const float *x2, int m, int d,
               const atomic_int *cancel, double *gram, char *err, size_t errlen)
 {
