@@ -10,8 +10,8 @@
  *
  * Contracting U with yt and A turns every Monte Carlo term into a scalar per
  * draw. With s = phi.yt and q = phi^T A phi,
- *     df_j = (sigma_a2^2/2N) [ <psi*_j (s^3 - 3 q s)> - det_j / sigma_a2^2 ],
- *     det_j = (Kt_j.yt)(yt^T K yt) - 2 Kt_j^T A K yt - (Kt_j.yt) Tr(A K),
+ *     df_j = (sigma_a2^2/2N) [ <psi*_j (s^3 - 3 q s)> + det_j / sigma_a2^2 ],
+ *     det_j = -(Kt_j.yt)(yt^T K yt) + 2 Kt_j^T A K yt + (Kt_j.yt) Tr(A K),
  * with Kt = K* - K* A K. The average is noisy because yt is large when T is
  * small, so a control variate removes its Gaussian part: for Gaussian
  * features, s^3 - 3 q s would equal 3 r with
