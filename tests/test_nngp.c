@@ -275,8 +275,9 @@ static void deep_recursion_matches_monte_carlo(void **state)
     compare_deep_with_monte_carlo(NNGP_TANH, 9);
 }
 
-/* E[tanh(u) tanh(v)] by a tensor trapezoid rule 20 to 200 times finer than
- * the library's, on |z| <= 9. */
+/* E[tanh(u) tanh(v)] by a tensor trapezoid rule with step 0.02 on |z| <= 9,
+ * 4 to 14 times finer than the library's step for the cases below. The error
+ * of such a rule falls exponentially with 1/step. */
 static double tanh_fine_reference(double q1, double c, double q2)
 {
     double step = 0.02, s1 = sqrt(q1), slope = c / s1, s2 = sqrt(q2 - c * c / q1);
