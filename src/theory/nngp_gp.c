@@ -200,6 +200,41 @@ static int fwc_curve(const gs_theory_input *in, const module_settings *s, const 
     return 0;
 }
 
+/* The FWC outputs: fwc_norm, fwc_std_error, gp_fwc_test_mse, the vector
+ * gp_fwc and the curve fwc_vs_n. mean (m) is the GP posterior mean. */
+static int put_fwc_outputs(const gs_theory_input *in, const module_settings *s, const double *y,
+                           const double *y_test, const double *gram, const double *cross,
+                           const double *mean, gs_theory_output *out, char *err, size_t errlen)
+{
+    const gs_dataset *ds = in->data;
+    int n = ds->n, m = ds->n_test;
+    double *shift = malloc(sizeof(double) * m);
+    double *std_error = malloc(sizeof(double) * m);
+    int status = -1;
+    if (!shift || !std_error) {
+        snprintf(err, errlen, "nngp_gp: out of memory for the FWC of %d test points", m);
+        goto done;
+    }
+    if (fwc_mean_shift(&s->kernel, ds->x_train, y, n, ds->x_test, m, ds->d, gram, cross,
+                       s->ridge, s->width, s->samples, in->seed, in->cancel, shift, std_error,
+                       err, errlen) != 0)
+        goto done;
+
+    double base = norm2(mean, m);
+    gs_theory_put(out, "fwc_norm", base > 0.0 ? norm2(shift, m) / base : NAN);
+    gs_theory_put(out, "fwc_std_error", base > 0.0 ? norm2(std_error, m) / base : NAN);
+    for (int j = 0; j < m; j++)
+        shift[j] += mean[j];
+    gs_theory_put(out, "gp_fwc_test_mse", gp_test_errors(shift, NULL, y_test, m).mean_mse);
+    put_vector(out, "gp_fwc", shift, m);
+
+    status = fwc_curve(in, s, y, gram, cross, out, err, errlen);
+done:
+    free(shift);
+    free(std_error);
+    return status;
+}
+
 static int nngp_gp_compute(const gs_theory_input *in, gs_theory_output *out, char *err,
                            size_t errlen)
 {
@@ -221,12 +256,9 @@ static int nngp_gp_compute(const gs_theory_input *in, gs_theory_output *out, cha
     double *mean = malloc(sizeof(double) * m);
     double *var = malloc(sizeof(double) * m);
     double *train_mean = malloc(sizeof(double) * n);
-    double *shift = malloc(sizeof(double) * m);
-    double *std_error = malloc(sizeof(double) * m);
     gp_model gp = {0};
     int status = -1;
-    if (!y || !y_test || !gram || !cross || !diag || !mean || !var || !train_mean || !shift ||
-        !std_error) {
+    if (!y || !y_test || !gram || !cross || !diag || !mean || !var || !train_mean) {
         snprintf(err, errlen, "nngp_gp: out of memory for n = %d, n_test = %d", n, m);
         goto done;
     }
@@ -260,19 +292,7 @@ static int nngp_gp_compute(const gs_theory_input *in, gs_theory_output *out, cha
         status = 0;
         goto done;
     }
-    if (fwc_mean_shift(&s.kernel, ds->x_train, y, n, ds->x_test, m, d, gram, cross, s.ridge,
-                       s.width, s.samples, in->seed, in->cancel, shift, std_error, err,
-                       errlen) != 0)
-        goto done;
-    double base = norm2(mean, m);
-    gs_theory_put(out, "fwc_norm", base > 0.0 ? norm2(shift, m) / base : NAN);
-    gs_theory_put(out, "fwc_std_error", base > 0.0 ? norm2(std_error, m) / base : NAN);
-    for (int j = 0; j < m; j++)
-        shift[j] += mean[j];
-    gs_theory_put(out, "gp_fwc_test_mse", gp_test_errors(shift, NULL, y_test, m).mean_mse);
-    put_vector(out, "gp_fwc", shift, m);
-
-    status = fwc_curve(in, &s, y, gram, cross, out, err, errlen);
+    status = put_fwc_outputs(in, &s, y, y_test, gram, cross, mean, out, err, errlen);
 done:
     gp_free(&gp);
     free(y);
@@ -283,8 +303,6 @@ done:
     free(mean);
     free(var);
     free(train_mean);
-    free(shift);
-    free(std_error);
     return status;
 }
 
