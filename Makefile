@@ -56,7 +56,7 @@ UI_OBJ := $(UI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PRESETS := $(sort $(wildcard presets/*.ini))
 
-.PHONY: all run test unit-tests e2e-tests sanitize-tests deps bench check-physics clean fuzz
+.PHONY: all run test unit-tests e2e-tests sanitize-tests deps bench check-physics clean fuzz readme
 
 all: grokscope
 
@@ -131,6 +131,10 @@ bench: grokscope
 
 check-physics: grokscope
 	@sh tests/check_physics.sh
+
+# Regenerate the README's preset table from the presets.
+readme: grokscope
+	sh tests/update_readme_presets.sh
 
 # A longer fuzz run of every file reader: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 120

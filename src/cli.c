@@ -161,7 +161,7 @@ int gs_cli_presets(int argc, char **argv)
             continue;
         }
         if (markdown) {
-            printf("| `%s` | %s | %s |\n", p.name, p.paper[0] ? p.paper : "(teaching preset)", p.summary);
+            printf("| `%s` | %s | %s |\n", p.name, p.paper[0] ? p.paper : "(no paper)", p.summary);
         } else {
             printf("%-20s %s\n", p.name, p.summary);
             if (p.paper[0])
