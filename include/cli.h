@@ -36,6 +36,7 @@ typedef struct {
     int have_seed;
     int64_t steps;
     const char *csv, *record, *log;
+    int threads;   /* OpenBLAS threads for the trainer; 0: the preset's blas_threads or 1 */
     int headless, quiet, help;
 } gs_run_args;
 
