@@ -239,7 +239,11 @@ static int axis_ticks(double a0, double a1, int log_scale, int max_ticks, double
     /* Whole decades when two or more fall inside; thin them to max_ticks. */
     int d0 = (int)ceil(a0 - 1e-9), d1 = (int)floor(a1 + 1e-9);
     if (d1 - d0 + 1 >= 2) {
-        int every = (d1 - d0) / (max_ticks > 1 ? max_ticks - 1 : 1) + 1;
+        /* Round the stride up, so both end decades show when it divides. */
+        int gaps = max_ticks > 1 ? max_ticks - 1 : 1;
+        int every = (d1 - d0 + gaps - 1) / gaps;
+        if (every < 1)
+            every = 1;
         int n = 0;
         for (int d = d0; d <= d1 && n < max_ticks; d += every)
             ticks[n++] = pow(10.0, d);
