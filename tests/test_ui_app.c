@@ -1,0 +1,313 @@
+/*
+ * test_ui_app.c - the whole screen without a terminal: the app fed by the
+ * synthetic source, driven by keys, read back from the rendered cells.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "app.h"
+#include "cells.h"
+#include "keys.h"
+#include "style.h"
+#include "synth.h"
+
+typedef struct {
+    synth *synth;
+    ui_source src;
+    app *app;
+    cells_buf screen;
+} fixture;
+
+static int fixture_setup(void **state)
+{
+    static fixture f;
+    char err[256];
+    synth_options so = {.seed = 7, .metric_every = 10, .hist_every = 5};
+    app_options ao;
+
+    memset(&f, 0, sizeof f);
+    if (synth_create(&f.synth, &so, err, sizeof err) != 0)
+        return -1;
+    synth_source(f.synth, &f.src);
+    app_options_default(&ao);
+    ao.history_recent = 256;
+    ao.history_old = 64;
+    if (app_create(&f.app, &f.src, &ao, err, sizeof err) != 0)
+        return -1;
+    if (cells_init(&f.screen, 120, 40, 0) != 0)
+        return -1;
+    synth_advance(f.synth, 2000);
+    app_drain(f.app, 1 << 20);
+    app_refresh(f.app);
+    *state = &f;
+    return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+    fixture *f = *state;
+    app_free(f->app);
+    synth_free(f->synth);
+    cells_free(&f->screen);
+    return 0;
+}
+
+/* Let the synthetic trainer apply queued commands, then redraw. */
+static void settle(fixture *f)
+{
+    synth_advance(f->synth, 10);
+    app_drain(f->app, 1 << 20);
+    app_refresh(f->app);
+    app_render(f->app, &f->screen);
+}
+
+static int screen_contains(const cells_buf *b, const char *needle)
+{
+    char line[8192];
+    for (int y = 0; y < b->height; y++) {
+        assert_true(cells_row_text(b, y, line, sizeof line) >= 0);
+        if (strstr(line, needle))
+            return 1;
+    }
+    return 0;
+}
+
+static int row_contains(const cells_buf *b, int y, const char *needle)
+{
+    char line[8192];
+    assert_true(cells_row_text(b, y, line, sizeof line) >= 0);
+    return strstr(line, needle) != NULL;
+}
+
+static void type_text(fixture *f, const char *text)
+{
+    for (const char *c = text; *c; c++)
+        app_key(f->app, *c);
+}
+
+static void app_header_shows_preset_and_step(void **state)
+{
+    fixture *f = *state;
+    app_render(f->app, &f->screen);
+    assert_true(row_contains(&f->screen, 0, "synthetic"));
+    assert_true(row_contains(&f->screen, 0, "step 2 000"));
+    assert_true(row_contains(&f->screen, 0, "t=1"));      /* 2000 steps of lr 5e-4 */
+    assert_true(row_contains(&f->screen, 0, "[?] help"));
+    assert_true(row_contains(&f->screen, 0, "theory current"));
+}
+
+static void app_panels_from_preset(void **state)
+{
+    fixture *f = *state;
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "1 test error [log-y]"));
+    assert_true(screen_contains(&f->screen, "2 order parameter: teacher overlap"));
+    assert_true(screen_contains(&f->screen, "4 overlap per hidden unit"));
+    assert_true(screen_contains(&f->screen, "5 kernel matrix"));
+    assert_true(screen_contains(&f->screen, "parameters"));
+    assert_true(screen_contains(&f->screen, "theory (GP)"));
+    assert_true(screen_contains(&f->screen, "16x16"));
+    /* Footer keys. */
+    assert_true(row_contains(&f->screen, f->screen.height - 2, "q quit"));
+}
+
+static void app_help_lists_keys(void **state)
+{
+    fixture *f = *state;
+    assert_true(app_key(f->app, '?') & APP_REDRAW);
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "help: Esc or ? closes"));
+    assert_true(screen_contains(&f->screen, "pause or resume training"));
+    assert_true(screen_contains(&f->screen, "Parameter keys"));
+    assert_true(screen_contains(&f->screen, "T: temperature"));
+    app_key(f->app, KEYS_ESC);
+    app_render(f->app, &f->screen);
+    assert_false(screen_contains(&f->screen, "Parameter keys"));
+}
+
+/* The tunable's own key raises T by its factor 2; the panel shows the
+ * request at once and the applied value after the source echoes it. */
+static void app_tunable_key_changes_param(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, ']');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "T -> 2e-3 requested"));
+    assert_true(screen_contains(&f->screen, "\u2192 2e-3"));
+    settle(f);
+    assert_true(screen_contains(&f->screen, "T: 0.001 -> 0.002"));
+    assert_true(screen_contains(&f->screen, "T            2e-3"));
+    assert_false(screen_contains(&f->screen, "\u2192 2e-3"));
+    /* Arrow keys act on the selected parameter, which is now T. */
+    app_key(f->app, KEYS_LEFT);
+    settle(f);
+    assert_true(screen_contains(&f->screen, "T            1e-3"));
+}
+
+static void app_rejects_out_of_bounds(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, ':');
+    type_text(f, "set T 5");
+    app_render(f->app, &f->screen);
+    assert_true(row_contains(&f->screen, f->screen.height - 1, ":set T 5"));
+    app_key(f->app, KEYS_ENTER);
+    settle(f);
+    assert_true(screen_contains(&f->screen, "T = 5 is outside its bounds [1e-6, 1]; not changed"));
+    assert_true(screen_contains(&f->screen, "T            1e-3"));
+}
+
+static void app_rebuild_param_warns(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, 'N');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "n -> 1100 requested: n rebuilds data and weights"));
+    settle(f);
+    assert_true(screen_contains(&f->screen, "1100"));
+}
+
+static void app_command_line_forms(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, ':');
+    type_text(f, "lr = 1e-3");
+    app_key(f->app, KEYS_ENTER);
+    settle(f);
+    assert_true(screen_contains(&f->screen, "lr           1e-3"));
+
+    app_key(f->app, ':');
+    type_text(f, "bogus");
+    app_key(f->app, KEYS_ENTER);
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "unknown command 'bogus'"));
+
+    app_key(f->app, ':');
+    type_text(f, "set nope 3");
+    app_key(f->app, KEYS_ENTER);
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "unknown parameter 'nope'; tunable: T, lr, n"));
+
+    app_key(f->app, ':');
+    type_text(f, "reset");
+    app_key(f->app, KEYS_ENTER);
+    settle(f);
+    assert_true(screen_contains(&f->screen, "weights reset from the prior"));
+
+    /* Esc leaves the command line without running it. */
+    app_key(f->app, ':');
+    type_text(f, "quit");
+    assert_int_equal(app_key(f->app, KEYS_ESC) & APP_QUIT, 0);
+    app_key(f->app, ':');
+    type_text(f, "quit");
+    assert_true(app_key(f->app, KEYS_ENTER) & APP_QUIT);
+}
+
+static void app_pause_shows_in_header(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, ' ');
+    settle(f);
+    assert_true(row_contains(&f->screen, 0, "PAUSED"));
+    app_key(f->app, ' ');
+    settle(f);
+    assert_false(row_contains(&f->screen, 0, "PAUSED"));
+}
+
+static void app_focus_zoom_and_log(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, '3');
+    app_render(f->app, &f->screen);
+    /* The focused panel's title carries the focus style. */
+    int found = 0;
+    for (int y = 1; y < f->screen.height && !found; y++)
+        for (int x = 0; x + 1 < f->screen.width; x++)
+            if (cells_get(&f->screen, x, y) == '3' && cells_get(&f->screen, x + 2, y) == 'k') {
+                assert_int_equal(cells_style_at(&f->screen, x, y), STYLE_FOCUS);
+                found = 1;
+                break;
+            }
+    assert_true(found);
+
+    app_key(f->app, 'l');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "3 kernel alignment [log-y]"));
+    app_key(f->app, 'w');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "3 kernel alignment [log-y, last 10%]"));
+
+    app_key(f->app, 'z');
+    app_render(f->app, &f->screen);
+    assert_true(row_contains(&f->screen, 1, "3 kernel alignment"));
+    assert_false(screen_contains(&f->screen, "1 test error"));
+    app_key(f->app, KEYS_ESC);
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "1 test error"));
+
+    app_key(f->app, '9');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "there is no panel 9"));
+}
+
+static void app_small_terminal_message(void **state)
+{
+    fixture *f = *state;
+    cells_buf small;
+    assert_int_equal(cells_init(&small, 60, 20, 0), 0);
+    app_render(f->app, &small);
+    assert_true(screen_contains(&small, "Terminal too small: 60x20."));
+    assert_true(screen_contains(&small, "needs at least 80x24"));
+    cells_free(&small);
+}
+
+static void app_ascii_screen_only_ascii(void **state)
+{
+    fixture *f = *state;
+    cells_buf plain;
+    assert_int_equal(cells_init(&plain, 100, 30, 1), 0);
+    app_key(f->app, 's'); /* smoothing adds the dimmed raw series too */
+    app_render(f->app, &plain);
+    for (int y = 0; y < plain.height; y++)
+        for (int x = 0; x < plain.width; x++)
+            assert_true(cells_get(&plain, x, y) < 0x7f);
+    assert_true(screen_contains(&plain, "+ 1 test error"));
+    app_key(f->app, '?');
+    app_render(f->app, &plain);
+    for (int y = 0; y < plain.height; y++)
+        for (int x = 0; x < plain.width; x++)
+            assert_true(cells_get(&plain, x, y) < 0x7f);
+    app_key(f->app, '?');
+    cells_free(&plain);
+}
+
+static void app_quit_key(void **state)
+{
+    fixture *f = *state;
+    assert_true(app_key(f->app, 'q') & APP_QUIT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(app_header_shows_preset_and_step, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_panels_from_preset, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_help_lists_keys, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_tunable_key_changes_param, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_rejects_out_of_bounds, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_rebuild_param_warns, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_command_line_forms, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_pause_shows_in_header, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_focus_zoom_and_log, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_small_terminal_message, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_ascii_screen_only_ascii, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_quit_key, fixture_setup, fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
