@@ -45,8 +45,8 @@ static void heatmap_level_clamps(void **state)
     assert_int_equal(heatmap_level(NAN, 0, 1, 5), 0);
 }
 
-/* A 2 x 2 identity in a 20 x 11 rect: each entry takes 5 rows and 10 columns;
- * the diagonal is full blocks, the rest blank. */
+/* A 2 x 2 identity in a 20 x 11 rect: each entry takes 5 rows and 10
+ * columns. The diagonal is full blocks and the rest blank. */
 static void heatmap_identity_shades(void **state)
 {
     cells_buf b;

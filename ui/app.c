@@ -1,10 +1,11 @@
 /*
  * app.c - screen state, key handling and layout. See app.h.
  *
- * Layout from top to bottom: the header line, the panels in a grid of two
- * columns (the preset's plot panels, then the parameter list), the footer
- * with the most used keys, and the message line, which the command line
- * replaces while it is open. A zoomed panel takes the whole grid.
+ * Layout from top to bottom: the header line, then the panels in a grid of
+ * two columns, then the footer with the most used keys, then the message
+ * line. The grid holds the preset's plot panels and the parameter list last.
+ * The command line replaces the message line while it is open, and a zoomed
+ * panel takes the whole grid.
  */
 #include "app.h"
 
@@ -130,8 +131,8 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
     for (int i = 0; i < GS_MAX_TUNABLE; i++)
         a->pending[i] = NAN;
 
-    /* A tunable key that a global binding shadows would never reach the
-     * tunable; say so once instead of failing silently. */
+    /* A tunable key that a global binding shadows never reaches the tunable,
+     * so report it once instead of ignoring the key silently. */
     for (int i = 0; a->preset && i < a->preset->ntunable; i++) {
         const gs_tunable *t = &a->preset->tunable[i];
         if ((t->key_down && keys_action_for(t->key_down) != ACTION_NONE)

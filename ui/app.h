@@ -2,10 +2,11 @@
  * app.h - the screen's state and behaviour, without curses.
  *
  * The app takes records from a ui_source, keeps a bounded history per
- * series, turns keys into panel changes and commands, and renders the whole
- * screen (header, panels, parameter list, footer, message line, help and
- * command line overlays) into a cell buffer of the terminal's size. screen.c
- * wraps it with the terminal; tests drive it directly and read the cells.
+ * series, and turns keys into panel changes and commands. It renders the
+ * whole screen into a cell buffer of the terminal's size: header, panels,
+ * parameter list, footer, message line, and the help and command line
+ * overlays. screen.c wraps it with the terminal, and tests drive it directly
+ * and read the cells.
  *
  * UI thread only. app_create allocates; app_free releases. The source must
  * outlive the app.

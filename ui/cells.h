@@ -7,8 +7,8 @@
  * read it back as text. No curses here.
  *
  * In ASCII mode (a locale that is not UTF-8) the buffer still accepts any code
- * point, but widgets are expected to write ASCII only; cells_row_text turns any
- * code point above 0x7e into '?' so a slip shows in tests.
+ * point, but widgets are expected to write ASCII only. cells_row_text turns
+ * any code point above 0x7e into '?', so a slip shows in tests.
  *
  * Only one thread may use a buffer at a time (in practice the UI thread). The
  * buffer owns its cell array; cells_free releases it.

@@ -87,9 +87,9 @@ int heatmap_draw(cells_buf *b, cells_rect r, const gs_matrix *m)
     }
     heatmap_range(m, &lo, &hi);
 
-    /* Grid size: k rows and 2k columns of cells per entry where the matrix
-     * fits, since a terminal cell is about twice as tall as wide; otherwise
-     * one row per entry (or fewer) and blocks averaged. */
+    /* Where the matrix fits, each entry gets k rows and 2k columns of cells,
+     * because a terminal cell is about twice as tall as wide. Otherwise each
+     * cell averages a block of entries. */
     int avail_w = r.w, avail_h = r.h - 1;
     int k_rows = avail_h / m->rows, k_cols = avail_w / (2 * m->cols);
     int k = k_rows < k_cols ? k_rows : k_cols;

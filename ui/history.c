@@ -144,9 +144,9 @@ int history_smooth(const history *h, double tau_steps, double *out, int n)
     for (int i = 0; i < count; i++) {
         const history_point *p = history_at(h, i);
         double value = p->sum / (double)p->count;
-        /* A sample weighs by the step gap before it (the first by the gap
-         * after it); a gap below one step counts as one, so every sample
-         * carries some weight. */
+        /* A sample weighs by the step gap before it, and the first sample by
+         * the gap after it. A gap below one step counts as one, so every
+         * sample carries some weight. */
         double gap;
         if (i > 0)
             gap = fmax(p->step - prev_step, 1.0);

@@ -263,8 +263,11 @@ static void params_draw(panel *p, cells_buf *b, const panel_context *c)
         plot_format_number(gs_params_get(c->params, t->name, NAN), value, sizeof value);
         keys_name(t->key_down, b->ascii, down, sizeof down);
         keys_name(t->key_up, b->ascii, up, sizeof up);
-        snprintf(line, sizeof line, "%s %-8s %8s%s%s  %s %s%s", selected ? (b->ascii ? ">" : "\u25b6") : " ",
-                 t->name, value, t->unit[0] ? " " : "", t->unit, down, up, t->rebuild ? " *" : "");
+        const char *marker = " ";
+        if (selected)
+            marker = b->ascii ? ">" : "\u25b6";
+        snprintf(line, sizeof line, "%s %-8s %8s%s%s  %s %s%s", marker, t->name, value, t->unit[0] ? " " : "",
+                 t->unit, down, up, t->rebuild ? " *" : "");
         cells_fill(b, (cells_rect){p->rect.x, y, p->rect.w, 1}, ' ', style);
         int col = cells_text(b, p->rect.x, y, line, style, p->rect.w);
         if (c->pending && isfinite(c->pending[i])) {

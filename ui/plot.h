@@ -2,11 +2,12 @@
  * plot.h - line plots drawn with braille dots into a cell buffer.
  *
  * Each cell carries a 2 x 4 grid of dots (the Unicode braille block, U+2800),
- * so a plot area of w x h cells has 2w x 4h dots. A plot has a y axis with
- * tick labels at round numbers, an x axis in the caller's unit (steps or
- * Langevin time) with ticks and event markers, a one-row legend, log scales on
- * either axis, and theory curves drawn dashed in their own style. In ASCII
- * mode the dots of a cell become one of ' . - : *' and the axes '+-|'.
+ * so a plot area of w x h cells has 2w x 4h dots. The y axis has tick labels
+ * at round numbers. The x axis is in the caller's unit (steps or Langevin
+ * time), with ticks and event markers. A one-row legend names the series,
+ * either axis may be logarithmic, and theory curves are dashed in their own
+ * style. In ASCII mode the dots of a cell become one of ". - : ' *" and the
+ * axes use '+-|'.
  *
  * Called by the UI thread (and tests). plot_draw allocates a scratch dot grid
  * per call and frees it before returning; the caller owns the series arrays.
@@ -66,8 +67,8 @@ int plot_nice_ticks(double lo, double hi, int max_ticks, double *ticks, double *
  * Writes at most len bytes including the NUL. */
 void plot_format_number(double v, char *out, size_t len);
 
-/* Return the braille code point for dot (col 0-1, row 0-3) set on top of cp;
- * cp 0 or ' ' starts from an empty pattern. */
+/* Return the braille code point with dot (col 0-1, row 0-3) added to cp. A cp
+ * of 0 or ' ' starts from an empty pattern. */
 unsigned plot_braille_add(unsigned cp, int col, int row);
 
 #endif

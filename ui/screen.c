@@ -2,10 +2,10 @@
  * screen.c - the UI loop: records in, keys in, cells out. See screen.h.
  *
  * Each pass of the loop drains every pending record, moves the engine's log
- * lines to the message line, reads every waiting key, and redraws when a key
- * or a resize asks for it, at most fps times a second while records arrive
- * and idle_fps times a second otherwise. Between passes it waits for input
- * for up to one frame, so a key is answered at once.
+ * lines to the message line and reads every waiting key. It redraws after a
+ * key or a resize, at most fps times a second while records arrive, and
+ * idle_fps times a second otherwise. Between passes it waits for input for
+ * up to one frame, so a key is answered at once.
  */
 #include "screen.h"
 

@@ -3,8 +3,9 @@
  *
  * A live run, a replay of a recording and the synthetic source of the tests
  * all fill in this table of functions, so one screen serves them all. The
- * screen calls every function from the UI thread only; the source decides how
- * it talks to its own threads (gs_trainer uses a ring and a command queue).
+ * screen calls every function from the UI thread only. How the source talks
+ * to its own threads is its own choice: gs_trainer uses a ring and a command
+ * queue.
  *
  * self is passed back as the first argument of every call. The source owns
  * everything the pointers returned by preset() and series() point to; those

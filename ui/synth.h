@@ -1,10 +1,10 @@
 /*
  * synth.h - a synthetic record source for tests and demonstrations.
  *
- * It plays a small grokking-like run without any network: a test error that
- * drops after a delay to an equilibrium that grows with T, a teacher overlap
- * that rises, the matching theory lines, a histogram of per-unit overlaps
- * with a predicted Gaussian, and a kernel matrix. Commands behave as the
+ * It plays a small grokking-like run without any network. The test error
+ * drops after a delay to an equilibrium that grows with T, and a teacher
+ * overlap rises. Theory lines match both, a histogram of per-unit overlaps
+ * comes with a predicted Gaussian, and a kernel matrix changes with them. Commands behave as the
  * trainer's do: a set is applied and echoed as GS_EVENT_SET (or rejected as
  * GS_EVENT_REFUSED when out of bounds), the theory turns stale for a while
  * after a change, pause and reset are echoed. Values are deterministic for a

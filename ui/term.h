@@ -1,12 +1,13 @@
 /*
  * term.h - the thin layer between cell buffers and the curses terminal.
  *
- * term_open sets the locale, decides between UTF-8 and ASCII glyphs
- * (nl_langinfo(CODESET)), starts curses in cbreak/noecho/keypad/nodelay mode,
- * sets up colour pairs from style.h (none under NO_COLOR or on terminals
- * with fewer than 8 colours), and installs signal handlers: SIGINT and
- * SIGTERM set a flag the loop checks; SIGSEGV, SIGBUS, SIGFPE, SIGILL and
- * SIGABRT restore the terminal and re-raise. term_close undoes all of it.
+ * term_open sets the locale and picks UTF-8 or ASCII glyphs from
+ * nl_langinfo(CODESET). It starts curses in cbreak/noecho/keypad/nodelay mode
+ * and sets up colour pairs from style.h, or none under NO_COLOR or on
+ * terminals with fewer than 8 colours. It also installs signal handlers.
+ * SIGINT and SIGTERM set a flag that the loop checks. SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL and SIGABRT restore the terminal and re-raise. term_close
+ * undoes all of it.
  *
  * Only the UI thread may call these functions, and only one term may be open
  * at a time, because curses and signal dispositions are process-wide.
