@@ -9,7 +9,8 @@
 # Checks: the header shows the preset; ? lists the keys; a parameter change
 # shows in the parameter panel (or is rejected with its bounds); a 60x20
 # terminal gets the size message and the screen comes back at 100x30; under
-# LANG=C the screen is pure ASCII; q restores the terminal and exits with 0.
+# LANG=C the screen is pure ASCII; q and Ctrl-C restore the terminal and
+# exit (q with status 0).
 # Prints one line per check and exits 1 if any failed. Needs tmux.
 set -u
 
@@ -146,6 +147,19 @@ if wait_for "EXIT=0" 50 && ! tm capture-pane -p -t e2e | grep -qF "[?] help"; th
     pass "q restores the terminal and exits with 0"
 else
     fail "q restores the terminal and exits with 0"
+fi
+
+# ---- Ctrl-C ------------------------------------------------------------------
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8"
+if wait_for "[?] help" 50; then
+    tm send-keys -t e2e C-c
+    if wait_for "EXIT=" 50 && wait_gone "[?] help" 10; then
+        pass "Ctrl-C restores the terminal and exits"
+    else
+        fail "Ctrl-C restores the terminal and exits"
+    fi
+else
+    fail "screen starts for the Ctrl-C check"
 fi
 
 # ---- ASCII session ---------------------------------------------------------

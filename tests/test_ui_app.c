@@ -85,6 +85,21 @@ static int row_contains(const cells_buf *b, int y, const char *needle)
     return strstr(line, needle) != NULL;
 }
 
+/* Whether needle appears in the rectangle r of b, row by row. */
+static int region_contains(const cells_buf *b, cells_rect r, const char *needle)
+{
+    for (int y = r.y; y < r.y + r.h; y++) {
+        char line[4096];
+        size_t used = 0;
+        for (int x = r.x; x < r.x + r.w && used + 5 < sizeof line; x++)
+            used += (size_t)cells_utf8_encode(cells_get(b, x, y), line + used);
+        line[used] = '\0';
+        if (strstr(line, needle))
+            return 1;
+    }
+    return 0;
+}
+
 static void type_text(fixture *f, const char *text)
 {
     for (const char *c = text; *c; c++)
@@ -287,6 +302,95 @@ static void app_ascii_screen_only_ascii(void **state)
     cells_free(&plain);
 }
 
+/* At 80x24 the help does not fit: the title offers scrolling, and scrolling
+ * down reaches the parameter keys. */
+static void app_help_scrolls_when_small(void **state)
+{
+    fixture *f = *state;
+    cells_buf b;
+    assert_int_equal(cells_init(&b, 80, 24, 0), 0);
+    app_key(f->app, '?');
+    app_render(f->app, &b);
+    assert_true(screen_contains(&b, "scroll, Esc or ? closes"));
+    assert_false(screen_contains(&b, "T: temperature"));
+    for (int i = 0; i < 40; i++)
+        app_key(f->app, KEYS_DOWN);
+    app_render(f->app, &b);
+    assert_true(screen_contains(&b, "T: temperature"));
+    assert_true(screen_contains(&b, "n: training set size (a change restarts training)"));
+    cells_free(&b);
+}
+
+/* Smoothing keeps the raw series, dimmed, under the average. */
+static void app_smoothing_dims_raw(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, '1');
+    app_key(f->app, 's');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "1 test error [log-y, smooth]"));
+    int dim = 0;
+    for (int y = 0; y < f->screen.height; y++)
+        for (int x = 0; x < f->screen.width / 2; x++) {
+            unsigned cp = cells_get(&f->screen, x, y);
+            if (cp >= 0x2800 && cp <= 0x28ff && cells_style_at(&f->screen, x, y) == STYLE_DIM)
+                dim++;
+        }
+    assert_true(dim > 0);
+}
+
+/* x toggles the axis to Langevin time: the unit under the axis becomes t and
+ * the ticks are in time units (2000 steps of lr 5e-4 end at t = 1). */
+static void app_x_axis_in_time(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, '1');
+    app_key(f->app, 'x');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "1 test error [log-y, x: t]"));
+    /* Panel 1 is the top left of a 3 x 2 grid on 120 x 40. */
+    cells_rect first = {0, 1, 60, 12};
+    assert_true(region_contains(&f->screen, first, "0.4"));
+    assert_true(region_contains(&f->screen, first, " t\u2502"));
+    assert_false(region_contains(&f->screen, first, "1000"));
+    assert_false(region_contains(&f->screen, first, "step"));
+    /* Panel 2 still counts steps. */
+    cells_rect second = {60, 1, 60, 12};
+    assert_true(region_contains(&f->screen, second, "1000"));
+}
+
+/* A change marks the x axis, turns the theory stale until the synthetic
+ * solve finishes 400 steps later, and shows it in header and legend. */
+static void app_change_marks_and_stales(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, ']');
+    settle(f);
+    assert_true(screen_contains(&f->screen, "\u25b2"));
+    assert_true(row_contains(&f->screen, 0, "theory recomputing"));
+    assert_true(screen_contains(&f->screen, "theory (GP) (stale)"));
+    synth_advance(f->synth, 500);
+    app_drain(f->app, 1 << 20);
+    app_refresh(f->app);
+    app_render(f->app, &f->screen);
+    assert_true(row_contains(&f->screen, 0, "theory current"));
+    assert_false(screen_contains(&f->screen, "(stale)"));
+}
+
+/* Records beyond the source's queue are dropped and the header says so. */
+static void app_header_counts_dropped(void **state)
+{
+    fixture *f = *state;
+    synth_advance(f->synth, 100000); /* 10 000 frames into a queue of 4096 */
+    assert_true(synth_dropped(f->synth) > 0);
+    app_drain(f->app, 1 << 20);
+    app_refresh(f->app);
+    app_render(f->app, &f->screen);
+    char expected[64];
+    snprintf(expected, sizeof expected, "dropped %llu", (unsigned long long)synth_dropped(f->synth));
+    assert_true(row_contains(&f->screen, 0, expected));
+}
+
 static void app_quit_key(void **state)
 {
     fixture *f = *state;
@@ -307,6 +411,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(app_focus_zoom_and_log, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_small_terminal_message, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_ascii_screen_only_ascii, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_help_scrolls_when_small, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_smoothing_dims_raw, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_x_axis_in_time, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_change_marks_and_stales, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_header_counts_dropped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_quit_key, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
