@@ -44,7 +44,7 @@ endif
 
 CPPFLAGS += -Iinclude -Isrc -Iui -D_GNU_SOURCE $(PKG_CFLAGS) $(BLAS_CFLAGS)
 CFLAGS += -std=c11 -g $(OPT) $(WARN) -pthread
-FASTFLAGS := -ffast-math -fno-finite-math-only -ftree-vectorize
+FASTFLAGS := -ffast-math -ftree-vectorize
 LDLIBS += $(BLAS_LIBS) $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SANFLAGS)
 
@@ -67,10 +67,12 @@ $(BUILD)/grokscope: $(BUILD)/src/main.o $(BUILD)/libgsui.a $(BUILD)/libgs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libgs.a: $(ENGINE_OBJ) $(BUILD)/src/presets_builtin.o
+	@mkdir -p $(@D)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/libgsui.a: $(UI_OBJ)
+	@mkdir -p $(@D)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -98,7 +100,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libgsui.a $(BUILD)/libgs.a
 
 # ---- set-up -------------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libncurses-dev libopenblas-dev liblapacke-dev \
-            zlib1g-dev libcmocka-dev tmux locales
+            zlib1g-dev libcmocka-dev tmux locales python3
 deps:
 	@sh tests/install_deps.sh $(DEB_PKGS)
 

@@ -26,4 +26,11 @@ double gs_params_get(const gs_params *p, const char *name, double fallback);
 /* Set name to value, adding it if needed. Return 0, or -1 when the set is full. */
 int gs_params_set(gs_params *p, const char *name, double value);
 
+/* The finite-size sweep of the grokking papers: N -> beta N_ref, d -> sqrt(beta) d_ref,
+ * n -> beta n_ref, sigma_a2 -> sigma_a2_ref / sqrt(beta), which keeps
+ * u = n^2 sigma_a2 / (T^2 d N) and rho = (T/n)/(sigma_a2/d) fixed. Parameters
+ * without a *_ref value are left alone. Writes the previous values of
+ * N, d, n, sigma_a2 to old_values; returns a bit mask of those it changed. */
+int gs_params_apply_size_scale(gs_params *p, double beta, double old_values[4]);
+
 #endif

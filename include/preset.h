@@ -7,9 +7,9 @@
  * binary (gs_builtin_presets); a user's own load by path or from
  * $XDG_CONFIG_HOME/grokscope/presets/NAME.ini. The format:
  *
- *   # comment
+ *   # comment (also after a value, following a space; ';' starts a comment line)
  *   [preset]          name, title, paper, summary, theory, convention
- *   [model]           activation, layers, readout, bias
+ *   [model]           activation, layers, readout, bias, read_in_prior (fan-in|per-weight)
  *   [data]            inputs, teacher, train_file, test_file, ...
  *   [params]          NAME = number  (every numeric parameter)
  *   [param NAME]      value, min, max, step, scale (linear|log), keys, label,
@@ -76,6 +76,7 @@ typedef struct {
     int layers;                   /* trainable layers, 1-3 */
     char readout[16];             /* standard, mean-field, chi */
     int bias;
+    int read_in_per_weight;       /* read_in_prior = per-weight: W1 variance sigma_w2, not sigma_w2/d */
 
     /* [data] */
     char inputs[16];              /* gaussian, sphere, onehot-pairs, file */

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "data.h"
 #include "frame.h"
 #include "preset.h"
 
@@ -86,5 +87,12 @@ int gs_trainer_command(gs_trainer *tr, const gs_command *cmd);
 void gs_trainer_get_status(gs_trainer *tr, gs_trainer_status *out);
 /* Current parameter values (a copy taken under a short lock). */
 void gs_trainer_get_params(gs_trainer *tr, gs_params *out);
+
+/* Generate the data set a preset describes for the given parameters. */
+int gs_preset_make_data(const gs_preset *p, const gs_params *params, uint64_t seed, gs_dataset *out, char *err,
+                        size_t errlen);
+/* The parameter snapshot a theory module receives: params plus the architecture
+ * as numbers ("activation" code, "hidden_layers", "readout_mean_field", "bias"). */
+void gs_preset_theory_params(const gs_preset *p, const gs_params *params, gs_params *out);
 
 #endif

@@ -1,2 +1,66 @@
+/*
+ * main.c - grokscope's entry point: dispatch on the command word.
+ *
+ *   grokscope [PRESET|FILE] [--set NAME=VALUE]... [--seed N] [--record FILE.gsr]
+ *   grokscope run PRESET --headless --steps N [--csv FILE] [--record FILE]
+ *   grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]
+ *   grokscope presets
+ *
+ * Only main exits; every command returns 0 done, 1 failed, 2 bad usage.
+ */
 #include <stdio.h>
-int main(void) { puts("grokscope"); return 0; }
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define DEFAULT_PRESET "nngp-outputs"
+
+static void print_help(void)
+{
+    puts("grokscope " GS_VERSION " - finite networks trained with Langevin dynamics, beside their theory.\n"
+         "\n"
+         "Usage:\n"
+         "  grokscope [PRESET|FILE] [options]     open a preset live (default preset: " DEFAULT_PRESET ")\n"
+         "  grokscope run PRESET --headless --steps N [--csv FILE]\n"
+         "                                        train without a screen; JSON summary on stdout\n"
+         "  grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]\n"
+         "                                        print a preset's predictions without training\n"
+         "  grokscope presets                     list presets with their paper\n"
+         "\n"
+         "Run 'grokscope run --help' or 'grokscope theory --help' for the options. When standard\n"
+         "output is not a terminal, 'grokscope PRESET' runs headless.");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2) {
+        const char *cmd = argv[1];
+        if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+            print_help();
+            return 0;
+        }
+        if (!strcmp(cmd, "--version")) {
+            puts("grokscope " GS_VERSION);
+            return 0;
+        }
+        if (!strcmp(cmd, "presets"))
+            return gs_cli_presets(argc - 2, argv + 2);
+        if (!strcmp(cmd, "run"))
+            return gs_cli_run(argc - 2, argv + 2, 0);
+        if (!strcmp(cmd, "theory"))
+            return gs_cli_theory(argc - 2, argv + 2);
+    }
+
+    /* grokscope [PRESET] [options]: live when stdout is a terminal, headless otherwise. */
+    char *args[128];
+    int count = 0;
+    int has_preset = argc >= 2 && argv[1][0] != '-';
+    if (!has_preset)
+        args[count++] = DEFAULT_PRESET;
+    for (int i = 1; i < argc && count < 127; i++)
+        args[count++] = argv[i];
+    if (!isatty(STDOUT_FILENO))
+        args[count++] = "--headless";
+    return gs_cli_run(count, args, !isatty(STDOUT_FILENO));
+}

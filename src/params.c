@@ -3,6 +3,7 @@
  */
 #include "params.h"
 
+#include <math.h>
 #include <string.h>
 
 int gs_params_find(const gs_params *p, const char *name)
@@ -31,4 +32,23 @@ int gs_params_set(gs_params *p, const char *name, double value)
     }
     p->value[i] = value;
     return 0;
+}
+
+int gs_params_apply_size_scale(gs_params *p, double beta, double old_values[4])
+{
+    static const char *const names[] = {"N", "d", "n", "sigma_a2"};
+    double ref[4] = {gs_params_get(p, "N_ref", NAN), gs_params_get(p, "d_ref", NAN), gs_params_get(p, "n_ref", NAN),
+                     gs_params_get(p, "sigma_a2_ref", NAN)};
+    double scaled[4] = {round(ref[0] * beta), round(ref[1] * sqrt(beta)), round(ref[2] * beta), ref[3] / sqrt(beta)};
+    int changed = 0;
+    for (int i = 0; i < 4; i++) {
+        old_values[i] = gs_params_get(p, names[i], NAN);
+        if (isnan(ref[i]))
+            continue;
+        if (i < 3 && scaled[i] < 1)
+            scaled[i] = 1;
+        gs_params_set(p, names[i], scaled[i]);
+        changed |= 1 << i;
+    }
+    return changed;
 }

@@ -6,7 +6,12 @@
 
 #include "theory.h"
 
+extern const gs_theory_kind gs_theory_grokking_cubic;
+extern const gs_theory_kind gs_theory_grokking_modular;
+
 const gs_theory_kind *const gs_theory_registry[] = {
+    &gs_theory_grokking_cubic,
+    &gs_theory_grokking_modular,
     NULL
 };
 

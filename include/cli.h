@@ -1,0 +1,38 @@
+/*
+ * cli.h - the command-line commands that need no screen.
+ *
+ * Each returns the process exit status: 0 done, 1 failed, 2 bad usage or
+ * input. argv starts after the command word. Called from main only.
+ */
+#ifndef GS_CLI_H
+#define GS_CLI_H
+
+#include <stdint.h>
+
+#include "preset.h"
+
+#define GS_VERSION "0.1.0"
+
+int gs_cli_presets(int argc, char **argv);
+int gs_cli_run(int argc, char **argv, int force_headless);
+int gs_cli_theory(int argc, char **argv);
+
+/* Options shared by run, the live screen and theory. */
+typedef struct {
+    const char *preset;
+    const char *sets[64];
+    int nsets;
+    uint64_t seed;
+    int have_seed;
+    int64_t steps;
+    const char *csv, *record, *log;
+    int headless, quiet, help;
+} gs_run_args;
+
+/* Parse run options; returns 0, or 2 after printing what is wrong. */
+int gs_cli_parse_run_args(int argc, char **argv, gs_run_args *a);
+/* Load the preset named in a and apply its --set and --seed. Returns 0, or 2
+ * after printing the error. */
+int gs_cli_load_preset(const gs_run_args *a, gs_preset *p, uint64_t *seed);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * model_fast.c - element-wise kernels of the forward and backward passes.
+ *
+ * Built with -ffast-math (see the Makefile) so gcc vectorises these loops and
+ * calls glibc's vector erff/expf/tanhf (libmvec; max abs error of erff about
+ * 7e-8 on x86-64). Nothing here checks for NaN: the loss and parameter checks
+ * that detect divergence live in files built with strict IEEE semantics.
+ */
+#include <math.h>
+
+#include "model.h"
+
+void gs_activation_apply(int activation, const float *restrict pre, float *restrict act,
+                         float *restrict dact, size_t count)
+{
+    const float two_over_sqrt_pi = 1.12837916709551257f;
+    switch (activation) {
+    case GS_ACT_ERF:
+        for (size_t i = 0; i < count; i++)
+            act[i] = erff(pre[i]);
+        for (size_t i = 0; i < count; i++)
+            dact[i] = two_over_sqrt_pi * expf(-pre[i] * pre[i]);
+        break;
+    case GS_ACT_RELU:
+        for (size_t i = 0; i < count; i++) {
+            act[i] = fmaxf(pre[i], 0.0f);
+            dact[i] = pre[i] > 0.0f ? 1.0f : 0.0f;
+        }
+        break;
+    case GS_ACT_TANH:
+        for (size_t i = 0; i < count; i++)
+            act[i] = tanhf(pre[i]);
+        for (size_t i = 0; i < count; i++)
+            dact[i] = 1.0f - act[i] * act[i];
+        break;
+    case GS_ACT_QUADRATIC:
+        for (size_t i = 0; i < count; i++) {
+            act[i] = pre[i] * pre[i];
+            dact[i] = 2.0f * pre[i];
+        }
+        break;
+    case GS_ACT_CUBIC:
+        for (size_t i = 0; i < count; i++) {
+            act[i] = pre[i] * pre[i] * pre[i];
+            dact[i] = 3.0f * pre[i] * pre[i];
+        }
+        break;
+    default:
+        for (size_t i = 0; i < count; i++) {
+            act[i] = pre[i];
+            dact[i] = 1.0f;
+        }
+        break;
+    }
+}
+
+void gs_delta_rank1(const float *restrict r, const float *restrict a, const float *restrict dact,
+                    float *restrict delta, int rows, int N)
+{
+    for (int i = 0; i < rows; i++) {
+        const float ri = r[i];
+        const float *restrict di = dact + (size_t)i * N;
+        float *restrict out = delta + (size_t)i * N;
+        for (int j = 0; j < N; j++)
+            out[j] = ri * a[j] * di[j];
+    }
+}
+
+void gs_multiply_inplace(float *restrict x, const float *restrict y, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        x[i] *= y[i];
+}

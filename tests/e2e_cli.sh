@@ -1,0 +1,125 @@
+#!/bin/sh
+# End-to-end checks of the headless command line, as a batch job uses it:
+# the JSON summary, CSV output, exit codes, messages for bad input, and a
+# clean stop with a summary on SIGTERM.
+bin=${GROKSCOPE_BIN:-./grokscope}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() {  # check DESCRIPTION CONDITION...
+    desc=$1
+    shift
+    if "$@"; then :; else
+        echo "FAIL: $desc" >&2
+        fails=$((fails + 1))
+    fi
+}
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+# A small preset of the user's own, loaded by path.
+cat > "$tmp/tiny.ini" <<'INI'
+[preset]
+name = tiny
+summary = a tiny linear-teacher run
+[model]
+activation = erf
+layers = 2
+[data]
+inputs = gaussian
+teacher = linear
+[params]
+d = 4
+n_test = 30
+burn_in = 100
+metric_every = 50
+[param T]
+value = 0.1
+min = 0.001
+max = 10
+[param h]
+value = 0.01
+min = 1e-6
+max = 1
+[param N]
+value = 16
+min = 2
+max = 100
+[param n]
+value = 20
+min = 2
+max = 100
+[series train_mse]
+kind = train
+[series test_mse_avg]
+INI
+
+# 1. A headless run ends with one JSON object holding the summary and every series.
+"$bin" run "$tmp/tiny.ini" --headless --steps 2000 --csv "$tmp/out.csv" --set T=0.2 --seed 7 \
+    > "$tmp/stdout" 2> "$tmp/stderr"
+check "run exits 0" [ $? -eq 0 ]
+tail -n 1 "$tmp/stdout" > "$tmp/summary.json"
+check "summary is JSON with the required keys" $py -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["preset"] == "tiny" and s["seed"] == 7 and s["steps"] == 2000, s
+assert s["wall_s"] > 0 and s["steps_per_s"] > 0
+assert isinstance(s["train_mse"], float) and isinstance(s["test_mse_avg"], float)
+' "$tmp/summary.json"
+check "CSV has a header and one row per metric frame" $py -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert rows[0] == ["step", "t", "wall_s", "train_mse", "test_mse_avg"], rows[0]
+assert len(rows) == 1 + 2000 // 50 + 1, len(rows)
+assert rows[-1][0] == "2000" and abs(float(rows[-1][1]) - 20.0) < 1e-9
+' "$tmp/out.csv"
+
+# 2. Same seed, same numbers.
+"$bin" run "$tmp/tiny.ini" --headless --steps 2000 --set T=0.2 --seed 7 --quiet 2>/dev/null | tail -n 1 > "$tmp/again.json"
+check "a run repeats for its seed" $py -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a["train_mse"] == b["train_mse"] and a["test_mse_avg"] == b["test_mse_avg"], (a, b)
+' "$tmp/summary.json" "$tmp/again.json"
+
+# 3. Bad input: exit 2 and a message naming the problem.
+"$bin" run "$tmp/tiny.ini" --headless --steps 10 --set T=50 > /dev/null 2> "$tmp/err"
+check "out-of-range --set exits 2" [ $? -eq 2 ]
+check "out-of-range message states the bounds" grep -q "outside the accepted range \[0.001, 10\]" "$tmp/err"
+"$bin" run "$tmp/tiny.ini" --headless --steps 10 --set Tee=1 > /dev/null 2> "$tmp/err"
+check "unknown parameter suggests the nearest" grep -q "did you mean 'T'" "$tmp/err"
+printf '[preset]\nname = broken\n[model]\nactivaton = erf\n' > "$tmp/broken.ini"
+"$bin" run "$tmp/broken.ini" --headless --steps 10 > /dev/null 2> "$tmp/err"
+check "a bad preset exits 2" [ $? -eq 2 ]
+check "a bad preset names file and line" grep -q "broken.ini:4: unknown key 'activaton' in \[model\]; did you mean 'activation'" "$tmp/err"
+"$bin" run "$tmp/tiny.ini" --headless --steps ten > /dev/null 2> "$tmp/err"
+check "a bad --steps exits 2" [ $? -eq 2 ]
+"$bin" run no-such-preset --headless --steps 10 > /dev/null 2> "$tmp/err"
+check "an unknown preset exits 2" [ $? -eq 2 ]
+check "an unknown preset lists the presets" grep -q "Presets:" "$tmp/err"
+
+# 4. SIGTERM stops cleanly after the current step and still prints the summary.
+"$bin" run "$tmp/tiny.ini" --headless --quiet > "$tmp/term.out" 2>/dev/null &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+check "SIGTERM exits 0" [ $? -eq 0 ]
+check "SIGTERM still prints the summary" $py -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["stopped_early"] is True and s["steps"] > 0
+' "$tmp/term.out"
+
+# 5. Without a terminal, a plain 'grokscope PRESET' runs headless.
+"$bin" "$tmp/tiny.ini" --steps 200 --quiet > "$tmp/plain.out" 2>/dev/null
+check "no terminal means headless" $py -c 'import json,sys; assert json.load(open(sys.argv[1]))["steps"] == 200' "$tmp/plain.out"
+
+# 6. Help and the preset list.
+"$bin" run --help | grep -q "likelihood noise variance"
+check "run --help explains units" [ $? -eq 0 ]
+"$bin" presets | grep -q "nngp-outputs"
+check "presets lists nngp-outputs" [ $? -eq 0 ]
+
+[ $fails -eq 0 ] && echo "e2e_cli: all checks passed"
+exit $fails
