@@ -266,6 +266,32 @@ static void plot_log_y_decades(void **state)
     cells_free(&b);
 }
 
+/* Log y over less than a decade: the range widens to 0.2 .. 1 and the ticks
+ * are 0.2, 0.5 and 1. */
+static void plot_log_y_under_decade(void **state)
+{
+    cells_buf b;
+    plot_options o;
+    plot_frame f;
+    const double x[3] = {0, 1, 2}, y[3] = {0.35, 0.9, 0.5};
+    plot_series s = line_series(x, y, 3, STYLE_SERIES0);
+
+    assert_int_equal(cells_init(&b, 60, 14, 0), 0);
+    plot_options_default(&o);
+    o.ylog = 1;
+    o.legend = 0;
+    assert_int_equal(plot_draw(&b, (cells_rect){0, 0, 60, 14}, &o, &s, 1, &f), 0);
+    assert_close(f.ymin, 0.2, 1e-12);
+    assert_close(f.ymax, 1.0, 1e-12);
+    assert_int_equal(f.nyticks, 3);
+    assert_true(row_contains(&b, f.area.y, "  1\u2524"));
+    assert_true(row_contains(&b, f.area.y + f.area.h - 1, "0.2\u2524"));
+    /* 0.5 sits log10(2) / log10(5) = 43% of the way down from 1. */
+    int row = f.area.y + (int)lround(log10(2.0) / log10(5.0) * (f.area.h * 4 - 1)) / 4;
+    assert_true(row_contains(&b, row, "0.5\u2524"));
+    cells_free(&b);
+}
+
 /* Log x over 1 .. 1e4, with a point at 0 that must be left out: decade
  * ticks sit at equal distances on the axis. */
 static void plot_log_x_equal_decades(void **state)
@@ -448,6 +474,7 @@ int main(void)
         cmocka_unit_test(plot_y_tick_labels_on_rows),
         cmocka_unit_test(plot_auto_range_is_round),
         cmocka_unit_test(plot_log_y_decades),
+        cmocka_unit_test(plot_log_y_under_decade),
         cmocka_unit_test(plot_log_x_equal_decades),
         cmocka_unit_test(plot_theory_dashed_and_stale),
         cmocka_unit_test(plot_minmax_stroke_shows_spike),

@@ -315,6 +315,7 @@ panel *panel_create(const gs_panel_decl *d)
     if (strcmp(d->kind, "histogram") == 0) {
         p->kind = PANEL_HISTOGRAM;
         p->ops = &hist_ops;
+        p->neg_log = d->ylog; /* a log y axis of a histogram is its -log p view */
         p->hist = calloc(1, sizeof *p->hist);
     } else if (strcmp(d->kind, "heatmap") == 0) {
         p->kind = PANEL_HEATMAP;

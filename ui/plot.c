@@ -204,6 +204,29 @@ static void data_range(const plot_options *o, const plot_series *s, int ns, plot
     }
 }
 
+static const double steps125[3] = {1, 2, 5};
+
+/* Largest value of the form 1, 2 or 5 times 10^k that is <= v (v > 0). */
+static double step125_below(double v)
+{
+    double decade = pow(10.0, floor(log10(v) + 1e-12));
+    double best = decade;
+    for (int i = 0; i < 3; i++)
+        if (steps125[i] * decade <= v * (1 + 1e-12))
+            best = steps125[i] * decade;
+    return best;
+}
+
+/* Smallest value of the form 1, 2 or 5 times 10^k that is >= v (v > 0). */
+static double step125_above(double v)
+{
+    double decade = pow(10.0, floor(log10(v) + 1e-12));
+    for (int i = 0; i < 3; i++)
+        if (steps125[i] * decade >= v * (1 - 1e-12))
+            return steps125[i] * decade;
+    return 10 * decade;
+}
+
 /* Widen an automatic y range to round numbers: whole decades on a log axis
  * spanning at least one decade, else multiples of the tick spacing. */
 static void round_y_range(const plot_options *o, plot_scale *sc, int max_ticks)
@@ -216,7 +239,14 @@ static void round_y_range(const plot_options *o, plot_scale *sc, int max_ticks)
                 sc->y0 = floor(sc->y0 + 1e-9);
             if (!isfinite(o->ymax))
                 sc->y1 = ceil(sc->y1 - 1e-9);
+            return;
         }
+        /* Under a decade: widen to the enclosing values of 1, 2, 5 x 10^k,
+         * which the ticks then use. */
+        if (!isfinite(o->ymin))
+            sc->y0 = log10(step125_below(pow(10.0, sc->y0)));
+        if (!isfinite(o->ymax))
+            sc->y1 = log10(step125_above(pow(10.0, sc->y1)));
         return;
     }
     double ticks[PLOT_MAX_TICKS], spacing;
@@ -249,7 +279,18 @@ static int axis_ticks(double a0, double a1, int log_scale, int max_ticks, double
             ticks[n++] = pow(10.0, d);
         return n;
     }
-    int n = plot_nice_ticks(pow(10.0, a0), pow(10.0, a1), max_ticks, ticks, &spacing);
+    /* Under two decades: the values 1, 2, 5 x 10^k inside, if they fit. */
+    int n = 0;
+    for (int d = (int)floor(a0) - 1; d <= (int)ceil(a1) && n <= max_ticks; d++)
+        for (int i = 0; i < 3; i++) {
+            double v = steps125[i] * pow(10.0, d);
+            double a = log10(v);
+            if (a >= a0 - 1e-9 && a <= a1 + 1e-9 && n < PLOT_MAX_TICKS)
+                ticks[n++] = v;
+        }
+    if (n >= 2 && n <= max_ticks)
+        return n;
+    n = plot_nice_ticks(pow(10.0, a0), pow(10.0, a1), max_ticks, ticks, &spacing);
     int kept = 0;
     for (int i = 0; i < n; i++)
         if (ticks[i] > 0)
