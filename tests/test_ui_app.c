@@ -14,6 +14,7 @@
 #include "app.h"
 #include "cells.h"
 #include "keys.h"
+#include "log.h"
 #include "style.h"
 #include "synth.h"
 
@@ -387,6 +388,55 @@ static void app_header_counts_dropped(void **state)
     assert_true(row_contains(&f->screen, 0, expected));
 }
 
+/* The trainer logs every event it publishes as "step N: TEXT": whichever
+ * copy arrives second is dropped, so the message shows once. */
+static void app_event_and_log_once(void **state)
+{
+    fixture *f = *state;
+    app_key(f->app, ']');
+    settle(f);
+    assert_true(screen_contains(&f->screen, "step 2000: T: 0.001 -> 0.002"));
+    app_log_line(f->app, GS_LOG_INFO, "step 2000: T: 0.001 -> 0.002", 1);
+    app_render(f->app, &f->screen);
+    assert_false(screen_contains(&f->screen, "(x2)"));
+
+    /* Log line first, then the event: still one copy. */
+    app_key(f->app, ']');
+    app_log_line(f->app, GS_LOG_INFO, "step 2010: T: 0.002 -> 0.004", 1);
+    settle(f);
+    assert_true(screen_contains(&f->screen, "step 2010: T: 0.002 -> 0.004"));
+    assert_false(screen_contains(&f->screen, "(x2)"));
+
+    /* A plain log line that matches no event is shown with its count. */
+    app_log_line(f->app, GS_LOG_WARN, "theory solver slow", 3);
+    app_render(f->app, &f->screen);
+    assert_true(row_contains(&f->screen, f->screen.height - 1, "theory solver slow (x3)"));
+}
+
+/* m lists earlier messages, newest at the bottom. */
+static void app_messages_overlay(void **state)
+{
+    fixture *f = *state;
+    app_message(f->app, GS_LOG_INFO, "first note");
+    app_message(f->app, GS_LOG_WARN, "second note");
+    app_key(f->app, 'm');
+    app_render(f->app, &f->screen);
+    assert_true(screen_contains(&f->screen, "messages:"));
+    assert_true(screen_contains(&f->screen, "first note"));
+    assert_true(screen_contains(&f->screen, "second note"));
+    int first_row = -1, second_row = -1;
+    for (int y = 0; y < f->screen.height; y++) {
+        if (row_contains(&f->screen, y, "first note"))
+            first_row = y;
+        if (row_contains(&f->screen, y, "second note") && y < f->screen.height - 1)
+            second_row = y;
+    }
+    assert_true(first_row >= 0 && second_row > first_row);
+    app_key(f->app, KEYS_ESC);
+    app_render(f->app, &f->screen);
+    assert_false(screen_contains(&f->screen, "first note"));
+}
+
 static void app_quit_key(void **state)
 {
     fixture *f = *state;
@@ -412,6 +462,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(app_x_axis_in_time, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_change_marks_and_stales, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_header_counts_dropped, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_event_and_log_once, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_messages_overlay, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_quit_key, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

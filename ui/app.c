@@ -24,6 +24,14 @@
 #define APP_MAX_EVENTS 256
 #define APP_MESSAGE_MAX 240
 #define APP_COMMAND_MAX 120
+#define APP_MESSAGES 200
+#define APP_ECHOES 16
+
+typedef struct {
+    int level;
+    int repeats;
+    char text[APP_MESSAGE_MAX];
+} app_line;
 
 struct app {
     ui_source *src;
@@ -50,9 +58,17 @@ struct app {
     double event_step[APP_MAX_EVENTS], event_t[APP_MAX_EVENTS];
     int nevents;
 
-    char message[APP_MESSAGE_MAX];
-    int message_level;
-    int message_repeats;
+    /* Messages, newest last: the message line shows the newest, m shows
+     * them all. */
+    app_line messages[APP_MESSAGES];
+    int message_head, message_count;
+    int messages_open;
+    int messages_scroll;                /* lines scrolled up from the newest */
+
+    /* Event texts shown but not yet matched by the trainer's log line of the
+     * same event, and the reverse, so each event shows once. */
+    char echo[APP_ECHOES][GS_TEXT_MAX];
+    int echo_next;
 };
 
 void app_options_default(app_options *o)
@@ -63,15 +79,60 @@ void app_options_default(app_options *o)
 
 /* ---- messages -------------------------------------------------------------- */
 
+static app_line *app_newest_message(app *a)
+{
+    if (a->message_count == 0)
+        return NULL;
+    return &a->messages[(a->message_head + a->message_count - 1) % APP_MESSAGES];
+}
+
 static void app_set_message(app *a, int level, const char *text)
 {
-    if (strcmp(a->message, text) == 0 && a->message_level == level) {
-        a->message_repeats++;
+    app_line *newest = app_newest_message(a);
+
+    if (newest && newest->level == level && strcmp(newest->text, text) == 0) {
+        newest->repeats++;
         return;
     }
-    snprintf(a->message, sizeof a->message, "%s", text);
-    a->message_level = level;
-    a->message_repeats = 1;
+    if (a->message_count == APP_MESSAGES) {
+        a->message_head = (a->message_head + 1) % APP_MESSAGES;
+        a->message_count--;
+    }
+    app_line *slot = &a->messages[(a->message_head + a->message_count) % APP_MESSAGES];
+    slot->level = level;
+    slot->repeats = 1;
+    snprintf(slot->text, sizeof slot->text, "%s", text);
+    a->message_count++;
+}
+
+/* Return 1 if text is the other copy of an event seen once already (and
+ * forget it), else remember it and return 0. */
+static int app_echo_seen(app *a, const char *text)
+{
+    if (!text[0])
+        return 0;
+    for (int i = 0; i < APP_ECHOES; i++)
+        if (strcmp(a->echo[i], text) == 0) {
+            a->echo[i][0] = '\0';
+            return 1;
+        }
+    snprintf(a->echo[a->echo_next], sizeof a->echo[0], "%s", text);
+    a->echo_next = (a->echo_next + 1) % APP_ECHOES;
+    return 0;
+}
+
+void app_log_line(app *a, int level, const char *text, int repeats)
+{
+    /* The trainer logs each event as "step N: TEXT"; the event itself has
+     * already shown TEXT, or will. */
+    long long step;
+    int prefix = 0;
+    if (sscanf(text, "step %lld: %n", &step, &prefix) == 1 && prefix > 0 && app_echo_seen(a, text + prefix))
+        return;
+    if (repeats > 1)
+        app_message(a, level, "%s (x%d)", text, repeats);
+    else
+        app_message(a, level, "%s", text);
 }
 
 void app_message(app *a, int level, const char *fmt, ...)
@@ -140,7 +201,7 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
             app_message(a, GS_LOG_WARN, "the keys of %s clash with screen keys; use the parameter list or :set",
                         t->name);
     }
-    if (!a->message[0])
+    if (a->message_count == 0)
         app_message(a, GS_LOG_INFO, "%s: %s  (press ? for help)", a->preset ? a->preset->name : "?",
                     a->preset ? a->preset->title : "");
     app_refresh(a);
@@ -186,6 +247,15 @@ static void app_event(app *a, const gs_frame *f)
     const gs_event *e = &f->u.event;
     int t = app_tunable_index(a, e->name);
 
+    if (app_echo_seen(a, e->text)) {
+        /* The log line came first and is on screen; keep only the side effects. */
+        if (t >= 0 && (e->kind == GS_EVENT_SET || e->kind == GS_EVENT_REFUSED))
+            a->pending[t] = NAN;
+        if (e->kind == GS_EVENT_SET || e->kind == GS_EVENT_RESET || e->kind == GS_EVENT_DIVERGED)
+            app_add_event(a, f);
+        return;
+    }
+
     switch (e->kind) {
     case GS_EVENT_SET:
         if (t >= 0)
@@ -200,7 +270,7 @@ static void app_event(app *a, const gs_frame *f)
     case GS_EVENT_REFUSED:
         if (t >= 0)
             a->pending[t] = NAN;
-        app_message(a, GS_LOG_WARN, "%s", e->text[0] ? e->text : "a command was rejected");
+        app_message(a, GS_LOG_WARN, "step %lld: %s", (long long)f->step, e->text[0] ? e->text : "a command was rejected");
         break;
     case GS_EVENT_RESET:
         app_add_event(a, f);
@@ -440,6 +510,17 @@ int app_key(app *a, int key)
     if (a->command_open)
         return app_command_key(a, key);
     action = keys_action_for(key);
+    if (a->messages_open) {
+        if (action == ACTION_MESSAGES || action == ACTION_CLOSE)
+            a->messages_open = 0;
+        if (action == ACTION_QUIT)
+            return APP_QUIT;
+        if (action == ACTION_PARAM_PREV && a->messages_scroll + 1 < a->message_count)
+            a->messages_scroll++;
+        if (action == ACTION_PARAM_NEXT && a->messages_scroll > 0)
+            a->messages_scroll--;
+        return APP_REDRAW;
+    }
     if (a->help_open) {
         if (action == ACTION_HELP || action == ACTION_CLOSE)
             a->help_open = 0;
@@ -461,6 +542,10 @@ int app_key(app *a, int key)
         app_send(a, &cmd);
         return APP_REDRAW;
     }
+    case ACTION_MESSAGES:
+        a->messages_open = 1;
+        a->messages_scroll = 0;
+        return APP_REDRAW;
     case ACTION_HELP:
         a->help_open = 1;
         a->help_scroll = 0;
@@ -678,6 +763,15 @@ static void app_draw_panels(app *a, cells_buf *b, cells_rect body)
     }
 }
 
+static int app_level_style(int level)
+{
+    if (level == GS_LOG_WARN)
+        return STYLE_WARN;
+    if (level >= GS_LOG_ERROR)
+        return STYLE_ERROR;
+    return STYLE_NORMAL;
+}
+
 static void app_draw_message_line(app *a, cells_buf *b, int y)
 {
     if (a->command_open) {
@@ -686,14 +780,32 @@ static void app_draw_message_line(app *a, cells_buf *b, int y)
         cells_put(b, x, y, '_', STYLE_SELECTED);
         return;
     }
-    int style = STYLE_NORMAL;
-    if (a->message_level == GS_LOG_WARN)
-        style = STYLE_WARN;
-    else if (a->message_level >= GS_LOG_ERROR)
-        style = STYLE_ERROR;
-    int x = cells_text(b, 1, y, a->message, style, b->width - 1);
-    if (a->message_repeats > 1)
-        cells_printf(b, 1 + x, y, STYLE_DIM, -1, " (x%d)", a->message_repeats);
+    const app_line *newest = app_newest_message(a);
+    if (!newest)
+        return;
+    int x = cells_text(b, 1, y, newest->text, app_level_style(newest->level), b->width - 1);
+    if (newest->repeats > 1)
+        cells_printf(b, 1 + x, y, STYLE_DIM, -1, " (x%d)", newest->repeats);
+}
+
+static void app_draw_messages(app *a, cells_buf *b, cells_rect body)
+{
+    int w = body.w - 4;
+    int h = body.h;
+    int visible = h - 2;
+    cells_rect r = {body.x + 2, body.y, w, h};
+
+    cells_fill(b, r, ' ', STYLE_NORMAL);
+    cells_box(b, r, b->ascii ? "messages: Up/Down scroll, Esc or m closes" : "messages: \u2191/\u2193 scroll, Esc or m closes",
+              STYLE_FOCUS, STYLE_TITLE);
+    /* Newest at the bottom; scrolling moves the window toward older lines. */
+    int last = a->message_count - 1 - a->messages_scroll;
+    for (int row = visible - 1, i = last; row >= 0 && i >= 0; row--, i--) {
+        const app_line *m = &a->messages[(a->message_head + i) % APP_MESSAGES];
+        int x = cells_text(b, r.x + 2, r.y + 1 + row, m->text, app_level_style(m->level), r.w - 4);
+        if (m->repeats > 1)
+            cells_printf(b, r.x + 2 + x, r.y + 1 + row, STYLE_DIM, r.w - 4 - x, " (x%d)", m->repeats);
+    }
 }
 
 static void app_draw_help(app *a, cells_buf *b, cells_rect body)
@@ -741,4 +853,6 @@ void app_render(app *a, cells_buf *b)
     app_draw_message_line(a, b, b->height - 1);
     if (a->help_open)
         app_draw_help(a, b, body);
+    else if (a->messages_open)
+        app_draw_messages(a, b, body);
 }

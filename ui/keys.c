@@ -32,7 +32,8 @@ const keys_binding keys_table[] = {
     {{'x'}, ACTION_X_UNIT, "x", "x", "x axis in steps or in Langevin time t = step * lr", NULL},
     {{'0'}, ACTION_Y_ZERO, "0", "0", "y axis from zero, or fitted to the data", NULL},
     {{'R'}, ACTION_RECORD, "R", "R", "start or stop recording", NULL},
-    {{KEYS_ESC}, ACTION_CLOSE, "Esc", "Esc", "close the help, the command line or the zoom", NULL},
+    {{'m'}, ACTION_MESSAGES, "m", "m", "show the last messages and engine log lines", NULL},
+    {{KEYS_ESC}, ACTION_CLOSE, "Esc", "Esc", "close the help, the messages, the command line or the zoom", NULL},
     {{0}, ACTION_NONE, NULL, NULL, NULL, NULL},
 };
 

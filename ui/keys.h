@@ -49,6 +49,7 @@ typedef enum {
     ACTION_X_UNIT,
     ACTION_Y_ZERO,
     ACTION_RECORD,
+    ACTION_MESSAGES,
     ACTION_CLOSE
 } keys_action;
 

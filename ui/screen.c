@@ -38,12 +38,8 @@ static double now_seconds(void)
 static void screen_move_log_lines(logq *q, app *a)
 {
     logq_line line;
-    while (logq_pop(q, &line)) {
-        if (line.repeats > 1)
-            app_message(a, line.level, "%s (x%d)", line.text, line.repeats);
-        else
-            app_message(a, line.level, "%s", line.text);
-    }
+    while (logq_pop(q, &line))
+        app_log_line(a, line.level, line.text, line.repeats);
 }
 
 int screen_run(ui_source *src, const screen_options *o, char *err, size_t errlen)
