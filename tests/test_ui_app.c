@@ -158,12 +158,12 @@ static void app_tunable_key_changes_param(void **state)
     assert_true(screen_contains(&f->screen, "\u2192 2e-3"));
     settle(f);
     assert_true(screen_contains(&f->screen, "T: 0.001 -> 0.002"));
-    assert_true(screen_contains(&f->screen, "T            2e-3"));
+    assert_true(screen_contains(&f->screen, "T        2e-3"));
     assert_false(screen_contains(&f->screen, "\u2192 2e-3"));
     /* Arrow keys act on the selected parameter, which is now T. */
     app_key(f->app, KEYS_LEFT);
     settle(f);
-    assert_true(screen_contains(&f->screen, "T            1e-3"));
+    assert_true(screen_contains(&f->screen, "T        1e-3"));
 }
 
 static void app_rejects_out_of_bounds(void **state)
@@ -176,7 +176,7 @@ static void app_rejects_out_of_bounds(void **state)
     app_key(f->app, KEYS_ENTER);
     settle(f);
     assert_true(screen_contains(&f->screen, "T = 5 is outside its bounds [1e-6, 1]; not changed"));
-    assert_true(screen_contains(&f->screen, "T            1e-3"));
+    assert_true(screen_contains(&f->screen, "T        1e-3"));
 }
 
 static void app_rebuild_param_warns(void **state)
@@ -196,7 +196,7 @@ static void app_command_line_forms(void **state)
     type_text(f, "lr = 1e-3");
     app_key(f->app, KEYS_ENTER);
     settle(f);
-    assert_true(screen_contains(&f->screen, "lr           1e-3"));
+    assert_true(screen_contains(&f->screen, "lr       1e-3"));
 
     app_key(f->app, ':');
     type_text(f, "bogus");

@@ -65,8 +65,9 @@ static void heatmap_identity_shades(void **state)
     cells_free(&b);
 }
 
-/* 64 x 64 with a bright left half into 8 rows: blocks of 8 x 4 entries
- * average into a grid 16 columns wide, bright in columns 0-7, dark in 8-15. */
+/* 64 x 64 with a bright left half into 40 x 8 cells: neither axis fits, so
+ * blocks average into a grid of the full 40 columns, bright in columns 0-19
+ * and dark in 20-39. */
 static void heatmap_large_matrix_averaged(void **state)
 {
     cells_buf b;
@@ -79,11 +80,33 @@ static void heatmap_large_matrix_averaged(void **state)
     assert_int_equal(heatmap_draw(&b, (cells_rect){0, 0, 40, 9}, &m), 0);
     assert_int_equal(cells_get(&b, 0, 0), 0x2588);
     assert_int_equal(cells_get(&b, 0, 7), 0x2588);
-    assert_int_equal(cells_get(&b, 7, 3), 0x2588);
-    assert_int_equal(cells_get(&b, 8, 3), ' ');
-    assert_int_equal(cells_get(&b, 15, 7), ' ');
-    assert_int_equal(cells_style_at(&b, 15, 7), STYLE_HEAT0);
+    assert_int_equal(cells_get(&b, 19, 3), 0x2588);
+    assert_int_equal(cells_get(&b, 20, 3), ' ');
+    assert_int_equal(cells_get(&b, 39, 7), ' ');
+    assert_int_equal(cells_style_at(&b, 39, 7), STYLE_HEAT0);
     assert_int_equal(cells_get(&b, 0, 8), '0');
+    cells_free(&b);
+}
+
+/* A 2 x 256 matrix in 40 x 7: the rows stretch to three cells each although
+ * the columns must be averaged. */
+static void heatmap_wide_matrix_stretches_rows(void **state)
+{
+    cells_buf b;
+    static gs_matrix m;
+    m.rows = 2;
+    m.cols = 256;
+    for (int j = 0; j < 256; j++) {
+        m.v[j] = 1.0f;
+        m.v[256 + j] = 0.0f;
+    }
+    assert_int_equal(cells_init(&b, 40, 7, 0), 0);
+    assert_int_equal(heatmap_draw(&b, (cells_rect){0, 0, 40, 7}, &m), 0);
+    for (int y = 0; y < 3; y++)
+        assert_int_equal(cells_get(&b, 5, y), 0x2588);
+    for (int y = 3; y < 6; y++)
+        assert_int_equal(cells_get(&b, 5, y), ' ');
+    assert_int_equal(cells_get(&b, 39, 0), 0x2588);
     cells_free(&b);
 }
 
@@ -114,6 +137,7 @@ int main(void)
         cmocka_unit_test(heatmap_level_clamps),
         cmocka_unit_test(heatmap_identity_shades),
         cmocka_unit_test(heatmap_large_matrix_averaged),
+        cmocka_unit_test(heatmap_wide_matrix_stretches_rows),
         cmocka_unit_test(heatmap_ascii_ramp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

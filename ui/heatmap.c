@@ -88,8 +88,8 @@ int heatmap_draw(cells_buf *b, cells_rect r, const gs_matrix *m)
     heatmap_range(m, &lo, &hi);
 
     /* Where the matrix fits, each entry gets k rows and 2k columns of cells,
-     * because a terminal cell is about twice as tall as wide. Otherwise each
-     * cell averages a block of entries. */
+     * because a terminal cell is about twice as tall as wide. Otherwise the
+     * axes scale separately and a cell may average a block of entries. */
     int avail_w = r.w, avail_h = r.h - 1;
     int k_rows = avail_h / m->rows, k_cols = avail_w / (2 * m->cols);
     int k = k_rows < k_cols ? k_rows : k_cols;
@@ -98,12 +98,10 @@ int heatmap_draw(cells_buf *b, cells_rect r, const gs_matrix *m)
         grid_h = m->rows * k;
         grid_w = 2 * m->cols * k;
     } else {
-        grid_h = m->rows < avail_h ? m->rows : avail_h;
-        grid_w = 2 * m->cols * grid_h / m->rows;
-        if (grid_w > avail_w)
-            grid_w = avail_w;
-        if (grid_w < 1)
-            grid_w = 1;
+        /* Each axis on its own: whole cells per entry where that axis fits,
+         * else averaged blocks across the whole extent. */
+        grid_h = m->rows <= avail_h ? m->rows * (avail_h / m->rows) : avail_h;
+        grid_w = 2 * m->cols <= avail_w ? 2 * m->cols * (avail_w / (2 * m->cols)) : avail_w;
     }
 
     for (int y = 0; y < grid_h; y++) {

@@ -248,6 +248,14 @@ static void params_draw(panel *p, cells_buf *b, const panel_context *c)
         cells_text(b, p->rect.x, y, "(no tunable parameters)", STYLE_DIM, p->rect.w);
         return;
     }
+    /* Names in one column as wide as the longest (at most 16). */
+    int name_w = 4;
+    for (int i = 0; i < preset->ntunable; i++) {
+        int len = (int)strlen(preset->tunable[i].name);
+        if (len > name_w)
+            name_w = len < 16 ? len : 16;
+    }
+
     /* Scroll so the selected line stays visible. */
     int rows = p->rect.h - 1, first = 0;
     if (rows < 1)
@@ -266,8 +274,8 @@ static void params_draw(panel *p, cells_buf *b, const panel_context *c)
         const char *marker = " ";
         if (selected)
             marker = b->ascii ? ">" : "\u25b6";
-        snprintf(line, sizeof line, "%s %-8s %8s%s%s  %s %s%s", marker, t->name, value, t->unit[0] ? " " : "",
-                 t->unit, down, up, t->rebuild ? " *" : "");
+        snprintf(line, sizeof line, "%s %-*.*s %8s%s%s  %s %s%s", marker, name_w, name_w, t->name, value,
+                 t->unit[0] ? " " : "", t->unit, down, up, t->rebuild ? " *" : "");
         cells_fill(b, (cells_rect){p->rect.x, y, p->rect.w, 1}, ' ', style);
         int col = cells_text(b, p->rect.x, y, line, style, p->rect.w);
         if (c->pending && isfinite(c->pending[i])) {
