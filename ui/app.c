@@ -3,7 +3,7 @@
  *
  * Layout from top to bottom: the header line, then the panels in a grid of
  * two columns, then the footer with the most used keys, then the message
- * line. The grid holds the preset's plot panels and the parameter list last.
+ * line. The grid contains the preset's plot panels, then the parameter list.
  * The command line replaces the message line while it is open, and a zoomed
  * panel takes the whole grid.
  */
@@ -349,8 +349,13 @@ int app_drain(app *a, int max)
 
 void app_refresh(app *a)
 {
+    int was_finished = a->status.finished;
+
     a->src->status(a->src->self, &a->status);
     a->src->params(a->src->self, &a->params);
+    if (a->status.finished && !was_finished)
+        app_message(a, GS_LOG_INFO, "training finished at step %lld; the plots stay until you press q",
+                    (long long)a->status.step);
 }
 
 /* ---- commands -------------------------------------------------------------- */
