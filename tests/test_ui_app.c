@@ -437,6 +437,38 @@ static void app_messages_overlay(void **state)
     assert_false(screen_contains(&f->screen, "first note"));
 }
 
+/* A source whose preset declares no panels: the synthetic one with its panel
+ * list removed, forwarding everything else. */
+static gs_preset bare_preset;
+
+static const gs_preset *bare_preset_of(void *self)
+{
+    return &bare_preset;
+}
+
+static void app_implies_missing_panels(void **state)
+{
+    fixture *f = *state;
+    ui_source bare = f->src;
+    app *a;
+    app_options ao;
+    char err[256];
+
+    bare_preset = *f->src.preset(f->src.self);
+    bare_preset.npanels = 0;
+    bare.preset = bare_preset_of;
+    app_options_default(&ao);
+    assert_int_equal(app_create(&a, &bare, &ao, err, sizeof err), 0);
+    app_render(a, &f->screen);
+    /* One line plot per panel name of the series: error, order, alignment. */
+    assert_true(screen_contains(&f->screen, "\u250c 1 error \u2500"));
+    assert_true(screen_contains(&f->screen, "\u250c 2 order \u2500"));
+    assert_true(screen_contains(&f->screen, "\u250c 3 alignment \u2500"));
+    assert_false(screen_contains(&f->screen, "\u250c 4 "));
+    assert_true(screen_contains(&f->screen, "parameters"));
+    app_free(a);
+}
+
 static void app_quit_key(void **state)
 {
     fixture *f = *state;
@@ -464,6 +496,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(app_header_counts_dropped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_event_and_log_once, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_messages_overlay, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_implies_missing_panels, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_quit_key, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,31 @@ void app_message(app *a, int level, const char *fmt, ...)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
+/* Give a preset without [panel] sections one line plot per panel name that
+ * its series use, in order of first use. */
+static int app_imply_panels(app *a, char *err, size_t errlen)
+{
+    for (int i = 0; i < a->nseries && a->npanels < GS_MAX_PANELS; i++) {
+        int known = 0;
+        for (int k = 0; k < i; k++)
+            if (strcmp(a->decl[k].panel, a->decl[i].panel) == 0 && a->decl[k].kind != GS_SERIES_STATUS)
+                known = 1;
+        if (known || a->decl[i].kind == GS_SERIES_STATUS)
+            continue;
+        gs_panel_decl implied;
+        memset(&implied, 0, sizeof implied);
+        snprintf(implied.name, sizeof implied.name, "%s", a->decl[i].panel);
+        snprintf(implied.kind, sizeof implied.kind, "lines");
+        panel *p = panel_create(&implied);
+        if (!p) {
+            snprintf(err, errlen, "screen: out of memory for panel %s", implied.name);
+            return -1;
+        }
+        a->panels[a->npanels++] = p;
+    }
+    return 0;
+}
+
 int app_create(app **out, ui_source *src, const app_options *o, char *err, size_t errlen)
 {
     app *a = calloc(1, sizeof *a);
@@ -182,6 +207,10 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
             return -1;
         }
         a->panels[a->npanels++] = p;
+    }
+    if (a->npanels == 0 && app_imply_panels(a, err, errlen) != 0) {
+        app_free(a);
+        return -1;
     }
     if (!(a->panels[a->npanels] = panel_create_params())) {
         snprintf(err, errlen, "screen: out of memory for the parameter panel");
