@@ -211,6 +211,25 @@ static void panel_window_narrows_x(void **state)
     panel_free(p);
 }
 
+/* Status series show only where a panel has nothing else. */
+static void panel_status_series_only_alone(void **state)
+{
+    fixture *f = *state;
+    panel *p = lines_panel();
+    f->decl[2].kind = GS_SERIES_STATUS;
+    strcpy(f->decl[2].panel, "main");
+    panel_draw(p, &f->b, &f->ctx);
+    assert_false(buffer_contains(&f->b, "other panel"));
+
+    f->decl[0].kind = GS_SERIES_STATUS;
+    f->decl[1].kind = GS_SERIES_STATUS;
+    cells_clear(&f->b, 0);
+    panel_draw(p, &f->b, &f->ctx);
+    assert_true(buffer_contains(&f->b, "other panel"));
+    assert_true(buffer_contains(&f->b, "square wave"));
+    panel_free(p);
+}
+
 static void panel_params_lists_tunables(void **state)
 {
     fixture *f = *state;
@@ -268,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(panel_lines_stale_theory, setup, teardown),
         cmocka_unit_test_setup_teardown(panel_smoothing_dims_raw, setup, teardown),
         cmocka_unit_test_setup_teardown(panel_window_narrows_x, setup, teardown),
+        cmocka_unit_test_setup_teardown(panel_status_series_only_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(panel_params_lists_tunables, setup, teardown),
         cmocka_unit_test_setup_teardown(panel_distributions_wait_for_data, setup, teardown),
     };

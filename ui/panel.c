@@ -93,8 +93,14 @@ static void lines_draw(panel *p, cells_buf *b, const panel_context *c)
 {
     int members[PANEL_MAX_LINES], nmembers = 0, total = 0;
 
-    for (int i = 0; i < c->nseries && nmembers < PANEL_MAX_LINES; i++)
-        if (strcmp(c->decl[i].panel, p->name) == 0 && c->decl[i].kind != GS_SERIES_STATUS) {
+    /* Bookkeeping (status) series are drawn only on a panel that has nothing
+     * else, such as an equipartition check, so that a step counter filed
+     * under a physics panel does not squash its scale. */
+    for (int pass = 0; pass < 2 && nmembers == 0; pass++)
+        for (int i = 0; i < c->nseries && nmembers < PANEL_MAX_LINES; i++) {
+            int status = c->decl[i].kind == GS_SERIES_STATUS;
+            if (strcmp(c->decl[i].panel, p->name) != 0 || status != (pass == 1))
+                continue;
             members[nmembers++] = i;
             total += history_count(&c->hist[i]);
         }
