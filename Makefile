@@ -100,7 +100,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libgsui.a $(BUILD)/libgs.a
 
 # ---- set-up -------------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libncurses-dev libopenblas-dev liblapacke-dev \
-            zlib1g-dev libcmocka-dev tmux locales python3
+            zlib1g-dev libcmocka-dev tmux locales python3 clang libclang-rt-14-dev
 deps:
 	@sh tests/install_deps.sh $(DEB_PKGS)
 
@@ -116,6 +116,8 @@ test: deps
 	@$(MAKE) --no-print-directory unit-tests SANITIZE=address,undefined
 	@$(MAKE) --no-print-directory unit-tests SANITIZE=thread
 	@$(MAKE) --no-print-directory e2e-tests
+	@sh tests/run_fuzz.sh 10 > build/fuzz.log 2>&1 && echo "fuzz (10 s per reader): passed" || \
+	    { tail -n 30 build/fuzz.log; echo "fuzz: failed, see build/fuzz.log"; exit 1; }
 
 unit-tests: $(TEST_BIN) $(BUILD)/grokscope
 	@sh tests/run_unit.sh $(BUILD) $(TEST_BIN)
@@ -129,6 +131,11 @@ bench: grokscope
 
 check-physics: grokscope
 	@sh tests/check_physics.sh
+
+# A longer fuzz run of every file reader: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 120
+fuzz:
+	sh tests/run_fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build build-* grokscope

@@ -16,6 +16,16 @@
 int gs_cli_presets(int argc, char **argv);
 int gs_cli_run(int argc, char **argv, int force_headless);
 int gs_cli_theory(int argc, char **argv);
+int gs_cli_export(int argc, char **argv);
+
+struct gs_recorder;
+struct gs_trainer;
+/* Open a recording of a run with its header (preset text, seed, series).
+ * Returns 0, or -1 after printing the error. */
+int gs_cli_open_recording(struct gs_recorder **out, const char *path, const gs_preset *p, uint64_t seed,
+                          struct gs_trainer *tr);
+/* Close it, printing any error and the count of dropped records; 0 or -1. */
+int gs_cli_close_recording(struct gs_recorder *rec, const char *path);
 
 /* Options shared by run, the live screen and theory. */
 typedef struct {

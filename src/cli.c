@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export.h"
+#include "recorder.h"
 #include "log.h"
 #include "theory.h"
 #include "trainer.h"
@@ -170,6 +172,41 @@ int gs_cli_presets(int argc, char **argv)
     return 0;
 }
 
+int gs_cli_open_recording(gs_recorder **out, const char *path, const gs_preset *p, uint64_t seed,
+                           gs_trainer *tr)
+{
+    gs_recording_header hdr;
+    memset(&hdr, 0, sizeof hdr);
+    snprintf(hdr.program_version, sizeof hdr.program_version, "grokscope %s", GS_VERSION);
+    snprintf(hdr.preset_name, sizeof hdr.preset_name, "%s", p->name);
+    hdr.preset_text = p->text;
+    hdr.seed = seed;
+    hdr.created_unix = (int64_t)time(NULL);
+    hdr.nseries = gs_trainer_nseries(tr);
+    memcpy(hdr.series, gs_trainer_series(tr), sizeof(gs_series_decl) * (size_t)hdr.nseries);
+    char err[512];
+    if (gs_recorder_open(out, path, &hdr, NULL, err, sizeof err)) {
+        fprintf(stderr, "grokscope: --record %s: %s\n", path, err);
+        return -1;
+    }
+    return 0;
+}
+
+int gs_cli_close_recording(gs_recorder *rec, const char *path)
+{
+    char err[512];
+    gs_recorder_stats st;
+    gs_recorder_stats_get(rec, &st);
+    if (gs_recorder_close(rec, err, sizeof err)) {
+        fprintf(stderr, "grokscope: recording %s: %s\n", path, err);
+        return -1;
+    }
+    if (st.dropped)
+        fprintf(stderr, "grokscope: recording %s: %llu records were dropped because the disk fell behind\n", path,
+                (unsigned long long)st.dropped);
+    return 0;
+}
+
 static void print_run_help(void)
 {
     puts("Usage: grokscope run PRESET [options]\n"
@@ -274,8 +311,6 @@ int gs_cli_run(int argc, char **argv, int force_headless)
             return 2;
         }
     }
-    if (a.record)
-        fprintf(stderr, "grokscope: --record: recording is not available in this build; continuing without it\n");
 
     char err[1024];
     gs_trainer *tr;
@@ -299,6 +334,16 @@ int gs_cli_run(int argc, char **argv, int force_headless)
         fputc('\n', csv);
     }
 
+    gs_recorder *rec = NULL;
+    if (a.record && gs_cli_open_recording(&rec, a.record, &p, seed, tr)) {
+        gs_trainer_free(tr);
+        if (csv)
+            fclose(csv);
+        gs_preset_free(&p);
+        return 2;
+    }
+    int rec_failed = 0;
+
     install_stop_handlers();
     if (gs_trainer_start(tr)) {
         fprintf(stderr, "grokscope: could not start the training threads\n");
@@ -318,6 +363,14 @@ int gs_cli_run(int argc, char **argv, int force_headless)
         int got = 0;
         while (gs_trainer_poll(tr, frame)) {
             got = 1;
+            if (rec) {
+                gs_recorder_push(rec, frame);
+                const char *rec_err = gs_recorder_error(rec);
+                if (rec_err && !rec_failed) {
+                    fprintf(stderr, "grokscope: recording to %s stopped: %s; training goes on\n", a.record, rec_err);
+                    rec_failed = 1;
+                }
+            }
             if (frame->kind == GS_REC_SCALARS) {
                 last_step = frame->step;
                 for (int i = 0; i < nseries; i++)
@@ -398,6 +451,8 @@ int gs_cli_run(int argc, char **argv, int force_headless)
     free(frame);
     gs_trainer_free(tr);
     gs_preset_free(&p);
+    if (rec && gs_cli_close_recording(rec, a.record))
+        rec_failed = 1;
     if (csv && fclose(csv) != 0 && !csv_failed) {
         fprintf(stderr, "grokscope: --csv %s: write failed: %s\n", a.csv, strerror(errno));
         csv_failed = 1;
@@ -405,7 +460,7 @@ int gs_cli_run(int argc, char **argv, int force_headless)
     if (log_file)
         fclose(log_file);
     gs_log_set_sink(NULL, NULL);
-    return diverged || csv_failed ? 1 : 0;
+    return diverged || csv_failed || rec_failed ? 1 : 0;
 }
 
 /* ---- theory ------------------------------------------------------------------ */
@@ -595,4 +650,80 @@ int gs_cli_theory(int argc, char **argv)
     free(out);
     gs_preset_free(&p);
     return rc;
+}
+
+/* ---- export ------------------------------------------------------------------ */
+
+static void print_export_help(void)
+{
+    puts("Usage: grokscope export FILE.gsr (--csv|--json|--svg) OUT [--panel NAME]... [--log-y]\n"
+         "Convert a recording.\n"
+         "\n"
+         "  --csv OUT      one row per scalar frame: step, t, wall_s, then one column per series;\n"
+         "                 events go to OUT with .events.csv in place of .csv\n"
+         "  --json OUT     the header, series, frames and events as one JSON document\n"
+         "  --svg OUT      a figure of the recorded panels: axes, ticks, legend, theory curves\n"
+         "                 dashed, events as ticks on the time axis\n"
+         "  --panel NAME   draw only this panel in the SVG (repeatable)\n"
+         "  --log-y        logarithmic y axes in the SVG");
+}
+
+int gs_cli_export(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *format = NULL;
+    const char *panels[GS_MAX_PANELS];
+    size_t npanels = 0;
+    unsigned flags = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            print_export_help();
+            return 0;
+        } else if (!strcmp(arg, "--csv") || !strcmp(arg, "--json") || !strcmp(arg, "--svg")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "grokscope: export %s needs an output file\n", arg);
+                return 2;
+            }
+            if (format) {
+                fprintf(stderr, "grokscope: export takes one of --csv, --json, --svg (got %s and %s)\n", format, arg);
+                return 2;
+            }
+            format = arg;
+            out = argv[++i];
+        } else if (!strcmp(arg, "--panel")) {
+            if (i + 1 >= argc || npanels >= GS_MAX_PANELS) {
+                fprintf(stderr, "grokscope: --panel needs a panel name (at most %d)\n", GS_MAX_PANELS);
+                return 2;
+            }
+            panels[npanels++] = argv[++i];
+        } else if (!strcmp(arg, "--log-y")) {
+            flags |= GS_SVG_LOG_Y;
+        } else if (arg[0] == '-') {
+            fprintf(stderr, "grokscope: export: unknown option '%s'; see 'grokscope export --help'\n", arg);
+            return 2;
+        } else if (!in) {
+            in = arg;
+        } else {
+            fprintf(stderr, "grokscope: export: unexpected argument '%s'\n", arg);
+            return 2;
+        }
+    }
+    if (!in || !format) {
+        fprintf(stderr, "grokscope: export needs a recording and one of --csv, --json or --svg with an output "
+                        "file; see 'grokscope export --help'\n");
+        return 2;
+    }
+    char err[1024];
+    int rc;
+    if (!strcmp(format, "--csv"))
+        rc = gs_export_csv(in, out, err, sizeof err);
+    else if (!strcmp(format, "--json"))
+        rc = gs_export_json(in, out, err, sizeof err);
+    else
+        rc = gs_export_svg(in, out, npanels ? panels : NULL, npanels, flags, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "grokscope: export %s: %s\n", in, err);
+        return 1;
+    }
+    return 0;
 }

@@ -4,6 +4,7 @@
  *   grokscope [PRESET|FILE] [--set NAME=VALUE]... [--seed N] [--record FILE.gsr]
  *   grokscope run PRESET --headless --steps N [--csv FILE] [--record FILE]
  *   grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]
+ *   grokscope export FILE.gsr --csv|--json|--svg OUT
  *   grokscope presets
  *
  * Only main exits; every command returns 0 done, 1 failed, 2 bad usage.
@@ -26,6 +27,8 @@ static void print_help(void)
          "                                        train without a screen; JSON summary on stdout\n"
          "  grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]\n"
          "                                        print a preset's predictions without training\n"
+         "  grokscope export FILE.gsr --csv|--json|--svg OUT\n"
+         "                                        convert a recording\n"
          "  grokscope presets                     list presets with their paper\n"
          "\n"
          "Run 'grokscope run --help' or 'grokscope theory --help' for the options. When standard\n"
@@ -50,6 +53,8 @@ int main(int argc, char **argv)
             return gs_cli_run(argc - 2, argv + 2, 0);
         if (!strcmp(cmd, "theory"))
             return gs_cli_theory(argc - 2, argv + 2);
+        if (!strcmp(cmd, "export"))
+            return gs_cli_export(argc - 2, argv + 2);
     }
 
     /* grokscope [PRESET] [options]: live when stdout is a terminal, headless otherwise. */

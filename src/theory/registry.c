@@ -8,10 +8,12 @@
 
 extern const gs_theory_kind gs_theory_grokking_cubic;
 extern const gs_theory_kind gs_theory_grokking_modular;
+extern const gs_theory_kind gs_theory_nngp_gp;
 
 const gs_theory_kind *const gs_theory_registry[] = {
     &gs_theory_grokking_cubic,
     &gs_theory_grokking_modular,
+    &gs_theory_nngp_gp,
     NULL
 };
 
