@@ -129,6 +129,8 @@ static void app_panels_from_preset(void **state)
     assert_true(screen_contains(&f->screen, "parameters"));
     assert_true(screen_contains(&f->screen, "theory (GP)"));
     assert_true(screen_contains(&f->screen, "16x16"));
+    /* The parameter list shows each label where the panel is wide enough. */
+    assert_true(screen_contains(&f->screen, "training set size"));
     /* Footer keys. */
     assert_true(row_contains(&f->screen, f->screen.height - 2, "q quit"));
 }

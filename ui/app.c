@@ -784,15 +784,25 @@ static void app_draw_panels(app *a, cells_buf *b, cells_rect body)
         return;
     }
     int slots = a->npanels, cols = slots > 1 ? 2 : 1, rows = (slots + cols - 1) / cols;
+
+    /* With an odd count the parameter list is alone in the last row and
+     * spans the full width; it then takes only the height it needs, so the
+     * plots get the rest. */
+    int grid_h = body.h;
+    if (cols == 2 && slots % 2 == 1) {
+        int ntunable = a->preset ? a->preset->ntunable : 0;
+        int need = ntunable + 3;
+        int share = body.h / rows;
+        int params_h = need < share ? need : share;
+        grid_h = body.h - params_h;
+        rows--;
+        app_draw_panel(a, b, slots - 1, (cells_rect){body.x, body.y + grid_h, body.w, params_h}, &c);
+        slots--;
+    }
     for (int i = 0; i < slots; i++) {
         int row = i / cols, col = i % cols;
         int x0 = body.x + body.w * col / cols, x1 = body.x + body.w * (col + 1) / cols;
-        int y0 = body.y + body.h * row / rows, y1 = body.y + body.h * (row + 1) / rows;
-        /* An odd last panel spans the full width. */
-        if (i == slots - 1 && col == 0) {
-            x0 = body.x;
-            x1 = body.x + body.w;
-        }
+        int y0 = body.y + grid_h * row / rows, y1 = body.y + grid_h * (row + 1) / rows;
         app_draw_panel(a, b, i, (cells_rect){x0, y0, x1 - x0, y1 - y0}, &c);
     }
 }

@@ -290,6 +290,11 @@ static void params_draw(panel *p, cells_buf *b, const panel_context *c)
             cells_printf(b, p->rect.x + col + 1, y, STYLE_WARN, p->rect.w - col - 1,
                          b->ascii ? "-> %s" : "\u2192 %s", pending);
         }
+        /* The label after room for a pending value, where the panel is wide. */
+        int label_x = col + 12;
+        if (t->label[0] && p->rect.w - label_x >= 12)
+            cells_text(b, p->rect.x + label_x, y, t->label, selected ? STYLE_SELECTED : STYLE_DIM,
+                       p->rect.w - label_x);
         any_rebuild |= t->rebuild;
     }
     if (any_rebuild && y < p->rect.y + p->rect.h)
