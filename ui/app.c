@@ -786,7 +786,7 @@ static void app_draw_panels(app *a, cells_buf *b, cells_rect body)
     int slots = a->npanels, cols = slots > 1 ? 2 : 1, rows = (slots + cols - 1) / cols;
 
     /* With an odd count the parameter list is alone in the last row and
-     * spans the full width; it then takes only the height it needs, so the
+     * spans the full width. It then takes only the height it needs, and the
      * plots get the rest. */
     int grid_h = body.h;
     if (cols == 2 && slots % 2 == 1) {

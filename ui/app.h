@@ -49,10 +49,9 @@ void app_refresh(app *a);
 int app_key(app *a, int key);
 /* Add a line to the message line (level as gs_log_level). */
 void app_message(app *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Add an engine log line to the messages. A line "step N: TEXT" whose TEXT
- * is that of an event already shown is dropped, because the trainer logs
- * every event it publishes; the event drops its own copy when the log line
- * came first. */
+/* Add an engine log line to the messages. The trainer logs every event it
+ * publishes as "step N: TEXT", so such a line is dropped when its event was
+ * already shown. When the log line comes first, the event drops its copy. */
 void app_log_line(app *a, int level, const char *text, int repeats);
 /* Draw the whole screen into b, sized to the terminal. */
 void app_render(app *a, cells_buf *b);

@@ -5,7 +5,7 @@
  * lines to the message line and reads every waiting key. It redraws after a
  * key or a resize, at most fps times a second while records arrive, and
  * idle_fps times a second otherwise. Between passes it waits for input for
- * up to one frame, so a key is answered at once.
+ * up to one frame, so a key takes effect at once.
  */
 #include "screen.h"
 
