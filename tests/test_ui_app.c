@@ -471,6 +471,80 @@ static void app_implies_missing_panels(void **state)
     app_free(a);
 }
 
+/* Records as a damaged or crafted recording could carry them: huge and
+ * subnormal values, infinities, unterminated names, impossible sizes. The
+ * screen must draw without reading out of bounds (the sanitizer builds
+ * check that) and keep working. */
+static void app_survives_hostile_records(void **state)
+{
+    fixture *f = *state;
+    static gs_frame g;
+    const double values[] = {1e308, -1e308, 5e-324, INFINITY, -INFINITY, NAN, 0.0, -0.0};
+
+    for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+        memset(&g, 0, sizeof g);
+        g.kind = GS_REC_SCALARS;
+        g.step = 3000 + (int64_t)k;
+        g.t = values[k];
+        g.u.scalars.nseries = 1000;
+        g.u.scalars.theory_stale = 0xffffffffu;
+        for (int i = 0; i < GS_MAX_SERIES; i++)
+            g.u.scalars.v[i] = values[(k + (size_t)i) % (sizeof values / sizeof values[0])];
+        app_feed(f->app, &g);
+    }
+
+    memset(&g, 'x', sizeof g); /* names and texts without a NUL */
+    g.kind = GS_REC_HISTOGRAM;
+    g.u.hist.nbins = GS_MAX_BINS;
+    g.u.hist.lo = -1e308;
+    g.u.hist.hi = 1e308;
+    g.u.hist.theory_valid = 1;
+    app_feed(f->app, &g);
+    g.u.hist.lo = 0;
+    g.u.hist.hi = 1;
+    g.u.hist.count[3] = NAN;
+    g.u.hist.count[4] = -5;
+    g.u.hist.theory[5] = INFINITY;
+    app_feed(f->app, &g);
+
+    memset(&g, 'y', sizeof g);
+    g.kind = GS_REC_MATRIX;
+    g.u.matrix.rows = 1 << 20;
+    g.u.matrix.cols = 1 << 20;
+    app_feed(f->app, &g);
+    g.u.matrix.rows = -3;
+    app_feed(f->app, &g);
+    g.u.matrix.rows = 64;
+    g.u.matrix.cols = 64;
+    app_feed(f->app, &g);
+
+    memset(&g, 'z', sizeof g);
+    g.kind = GS_REC_EVENT;
+    for (int kind = 0; kind <= 8; kind++) {
+        g.u.event.kind = kind;
+        app_feed(f->app, &g);
+    }
+    g.kind = 99;
+    app_feed(f->app, &g);
+
+    /* Every panel, with every view option, still draws. */
+    for (int panel = '1'; panel <= '5'; panel++) {
+        app_key(f->app, panel);
+        const int keys[] = {0, 'l', 'L', 'w', 's', 'x', '0'};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            if (keys[k])
+                app_key(f->app, keys[k]);
+            app_render(f->app, &f->screen);
+        }
+    }
+    app_key(f->app, 'm');
+    app_render(f->app, &f->screen);
+    app_key(f->app, KEYS_ESC);
+    settle(f);
+    assert_true(row_contains(&f->screen, 0, "synthetic"));
+    assert_true(screen_contains(&f->screen, "parameters"));
+}
+
 static void app_quit_key(void **state)
 {
     fixture *f = *state;
@@ -499,6 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(app_event_and_log_once, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_messages_overlay, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_implies_missing_panels, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_survives_hostile_records, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_quit_key, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

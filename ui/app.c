@@ -273,7 +273,12 @@ static int app_tunable_index(const app *a, const char *name)
 
 static void app_event(app *a, const gs_frame *f)
 {
-    const gs_event *e = &f->u.event;
+    /* A copy with terminated strings: a record read from a file may lack
+     * the terminating NUL. */
+    gs_event copy = f->u.event;
+    copy.name[GS_NAME_MAX - 1] = '\0';
+    copy.text[GS_TEXT_MAX - 1] = '\0';
+    const gs_event *e = &copy;
     int t = app_tunable_index(a, e->name);
 
     if (app_echo_seen(a, e->text)) {
@@ -346,13 +351,17 @@ void app_feed(app *a, const gs_frame *f)
         break;
     }
     case GS_REC_HISTOGRAM: {
-        panel *p = app_panel_for(a, PANEL_HISTOGRAM, f->u.hist.name);
+        char name[GS_NAME_MAX];
+        snprintf(name, sizeof name, "%.*s", GS_NAME_MAX - 1, f->u.hist.name);
+        panel *p = app_panel_for(a, PANEL_HISTOGRAM, name);
         if (p)
             panel_set_histogram(p, &f->u.hist);
         break;
     }
     case GS_REC_MATRIX: {
-        panel *p = app_panel_for(a, PANEL_HEATMAP, f->u.matrix.name);
+        char name[GS_NAME_MAX];
+        snprintf(name, sizeof name, "%.*s", GS_NAME_MAX - 1, f->u.matrix.name);
+        panel *p = app_panel_for(a, PANEL_HEATMAP, name);
         if (p)
             panel_set_matrix(p, &f->u.matrix);
         break;
@@ -699,7 +708,7 @@ static void app_draw_header(app *a, cells_buf *b)
     char step[32], rate[32];
 
     format_grouped((long long)s->step, step, sizeof step);
-    format_grouped(llround(s->steps_per_s), rate, sizeof rate);
+    format_grouped(isfinite(s->steps_per_s) && fabs(s->steps_per_s) < 1e15 ? llround(s->steps_per_s) : 0, rate, sizeof rate);
     n = header_add(pieces, n, 1, normal, "grokscope");
     n = header_add(pieces, n, 9, normal, "%s", a->preset ? a->preset->name : "?");
     if (a->src->kind && strcmp(a->src->kind, "live") != 0)

@@ -15,9 +15,12 @@ static const unsigned utf8_ramp[] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
 void heatmap_range(const gs_matrix *m, double *lo, double *hi)
 {
     double mn = INFINITY, mx = -INFINITY;
-    int n = m->rows * m->cols;
+    long long n = (long long)m->rows * m->cols;
 
-    for (int i = 0; i < n; i++)
+    if (m->rows <= 0 || m->cols <= 0 || n > GS_MAX_MATRIX)
+        n = 0;
+
+    for (long long i = 0; i < n; i++)
         if (isfinite(m->v[i])) {
             mn = fmin(mn, m->v[i]);
             mx = fmax(mx, m->v[i]);
@@ -77,7 +80,7 @@ int heatmap_draw(cells_buf *b, cells_rect r, const gs_matrix *m)
     int nlevels = b->ascii ? (int)strlen(ascii_ramp) : (int)(sizeof utf8_ramp / sizeof utf8_ramp[0]);
     double lo, hi;
 
-    if (m->rows <= 0 || m->cols <= 0 || m->rows * m->cols > GS_MAX_MATRIX) {
+    if (m->rows <= 0 || m->cols <= 0 || (long long)m->rows * m->cols > GS_MAX_MATRIX) {
         cells_text(b, r.x, r.y, "(no matrix yet)", STYLE_DIM, r.w);
         return -1;
     }

@@ -60,13 +60,14 @@ int hist_draw(cells_buf *b, cells_rect r, const gs_histogram *h, const hist_opti
 {
     double total = 0;
 
-    if (h->nbins <= 0 || h->nbins > GS_MAX_BINS || !(h->hi > h->lo)) {
+    if (h->nbins <= 0 || h->nbins > GS_MAX_BINS || !(h->hi > h->lo) || !isfinite(h->hi - h->lo)) {
         cells_text(b, r.x, r.y, "(no histogram yet)", STYLE_DIM, r.w);
         return -1;
     }
     for (int i = 0; i < h->nbins; i++)
-        total += h->count[i];
-    if (total <= 0) {
+        if (isfinite(h->count[i]) && h->count[i] > 0)
+            total += h->count[i];
+    if (!(total > 0) || !isfinite(total)) {
         cells_text(b, r.x, r.y, "(empty histogram)", STYLE_DIM, r.w);
         return -1;
     }
@@ -79,9 +80,9 @@ int hist_draw(cells_buf *b, cells_rect r, const gs_histogram *h, const hist_opti
     float frac[GS_MAX_BINS];
     double top = 0;
     for (int i = 0; i < h->nbins; i++) {
-        frac[i] = (float)(h->count[i] / total);
+        frac[i] = isfinite(h->count[i]) && h->count[i] > 0 ? (float)(h->count[i] / total) : 0.0f;
         top = fmax(top, frac[i]);
-        if (h->theory_valid)
+        if (h->theory_valid && isfinite(h->theory[i]))
             top = fmax(top, h->theory[i]);
     }
     if (top <= 0)
@@ -106,7 +107,9 @@ int hist_draw(cells_buf *b, cells_rect r, const gs_histogram *h, const hist_opti
         }
         if (h->theory_valid) {
             double p = hist_column_value(h->theory, h->nbins, c, area.w);
-            int row = (int)floor(p / top * area.h - 1e-9);
+            if (!isfinite(p) || p < 0)
+                continue;
+            int row = (int)floor(fmin(p / top, 1.0) * area.h - 1e-9);
             if (row < 0)
                 row = 0;
             cells_put(b, area.x + c, area.y + area.h - 1 - row, b->ascii ? '-' : 0x2500, theory_style);

@@ -389,6 +389,7 @@ void panel_set_histogram(panel *p, const gs_histogram *h)
     if (p->kind != PANEL_HISTOGRAM)
         return;
     *p->hist = *h;
+    p->hist->name[GS_NAME_MAX - 1] = '\0'; /* a record read from a file may lack it */
     p->have_data = 1;
 }
 
@@ -397,5 +398,6 @@ void panel_set_matrix(panel *p, const gs_matrix *m)
     if (p->kind != PANEL_HEATMAP)
         return;
     *p->matrix = *m;
+    p->matrix->name[GS_NAME_MAX - 1] = '\0';
     p->have_data = 1;
 }

@@ -73,6 +73,11 @@ void plot_format_number(double v, char *out, size_t len)
             mantissa /= 10;
             exponent++;
         }
+        if (!isfinite(mantissa)) {
+            /* Subnormal numbers: 10^exponent underflows to zero. */
+            snprintf(out, len, "%.2g", v);
+            return;
+        }
         char m[32];
         snprintf(m, sizeof m, "%.2f", mantissa);
         trim_zeros(m);
