@@ -708,7 +708,10 @@ static void app_draw_header(app *a, cells_buf *b)
     char step[32], rate[32];
 
     format_grouped((long long)s->step, step, sizeof step);
-    format_grouped(isfinite(s->steps_per_s) && fabs(s->steps_per_s) < 1e15 ? llround(s->steps_per_s) : 0, rate, sizeof rate);
+    long long steps_per_s = 0;
+    if (isfinite(s->steps_per_s) && fabs(s->steps_per_s) < 1e15)
+        steps_per_s = llround(s->steps_per_s);
+    format_grouped(steps_per_s, rate, sizeof rate);
     n = header_add(pieces, n, 1, normal, "grokscope");
     n = header_add(pieces, n, 9, normal, "%s", a->preset ? a->preset->name : "?");
     if (a->src->kind && strcmp(a->src->kind, "live") != 0)
