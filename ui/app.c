@@ -304,7 +304,8 @@ static void app_event(app *a, const gs_frame *f)
     case GS_EVENT_REFUSED:
         if (t >= 0)
             a->pending[t] = NAN;
-        app_message(a, GS_LOG_WARN, "step %lld: %s", (long long)f->step, e->text[0] ? e->text : "a command was rejected");
+        app_message(a, GS_LOG_WARN, "step %lld: %s", (long long)f->step,
+                    e->text[0] ? e->text : "a command was rejected");
         break;
     case GS_EVENT_RESET:
         app_add_event(a, f);
@@ -509,8 +510,8 @@ static int app_run_command(app *a, const char *line)
     }
     if (strcmp(verb, "quit") == 0 || strcmp(verb, "q") == 0)
         return APP_QUIT;
-    app_message(a, GS_LOG_WARN, "unknown command '%s'; try: set NAME VALUE, reset, reset cold, pause, resume, quit",
-                verb);
+    app_message(a, GS_LOG_WARN,
+                "unknown command '%s'; try: set NAME VALUE, reset, reset cold, pause, resume, quit", verb);
     return 0;
 }
 
@@ -852,8 +853,10 @@ static void app_draw_messages(app *a, cells_buf *b, cells_rect body)
     cells_rect r = {body.x + 2, body.y, w, h};
 
     cells_fill(b, r, ' ', STYLE_NORMAL);
-    cells_box(b, r, b->ascii ? "messages: Up/Down scroll, Esc or m closes" : "messages: \u2191/\u2193 scroll, Esc or m closes",
-              STYLE_FOCUS, STYLE_TITLE);
+    const char *title = "messages: \u2191/\u2193 scroll, Esc or m closes";
+    if (b->ascii)
+        title = "messages: Up/Down scroll, Esc or m closes";
+    cells_box(b, r, title, STYLE_FOCUS, STYLE_TITLE);
     /* Newest at the bottom; scrolling moves the window toward older lines. */
     int last = a->message_count - 1 - a->messages_scroll;
     for (int row = visible - 1, i = last; row >= 0 && i >= 0; row--, i--) {
@@ -877,7 +880,8 @@ static void app_draw_help(app *a, cells_buf *b, cells_rect body)
     cells_fill(b, r, ' ', STYLE_NORMAL);
     const char *title = "help: Esc or ? closes";
     if (lines > visible)
-        title = b->ascii ? "help: Up/Down scroll, Esc or ? closes" : "help: \u2191/\u2193 scroll, Esc or ? closes";
+        title = b->ascii ? "help: Up/Down scroll, Esc or ? closes"
+                         : "help: \u2191/\u2193 scroll, Esc or ? closes";
     cells_box(b, r, title, STYLE_FOCUS, STYLE_TITLE);
     keys_draw_help(b, (cells_rect){r.x + 2, r.y + 1, r.w - 4, visible}, a->preset, a->help_scroll);
 }

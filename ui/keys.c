@@ -33,7 +33,8 @@ const keys_binding keys_table[] = {
     {{'0'}, ACTION_Y_ZERO, "0", "0", "y axis from zero, or fitted to the data", NULL},
     {{'R'}, ACTION_RECORD, "R", "R", "start or stop recording", NULL},
     {{'m'}, ACTION_MESSAGES, "m", "m", "show the last messages and engine log lines", NULL},
-    {{KEYS_ESC}, ACTION_CLOSE, "Esc", "Esc", "close the help, the messages, the command line or the zoom", NULL},
+    {{KEYS_ESC}, ACTION_CLOSE, "Esc", "Esc", "close the help, the messages, the command line or the zoom",
+     NULL},
     {{0}, ACTION_NONE, NULL, NULL, NULL, NULL},
 };
 

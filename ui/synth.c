@@ -241,7 +241,8 @@ static int synth_set(synth *s, const gs_command *cmd)
     }
     double old_value = param(s, cmd->name);
     if (!(cmd->value >= t->min && cmd->value <= t->max)) {
-        snprintf(text, sizeof text, "rejected %s = %g: outside [%g, %g]", cmd->name, cmd->value, t->min, t->max);
+        snprintf(text, sizeof text, "rejected %s = %g: outside [%g, %g]", cmd->name, cmd->value, t->min,
+                 t->max);
         synth_event(s, GS_EVENT_REFUSED, cmd->name, old_value, cmd->value, text);
         return 0;
     }
@@ -274,7 +275,8 @@ static int synth_command(void *self, const gs_command *cmd)
     case GS_CMD_RESET:
         s->reset_step = s->step;
         synth_event(s, GS_EVENT_RESET, "", 0, cmd->value,
-                    cmd->value != 0 ? "weights reset at the teacher (cold start)" : "weights reset from the prior");
+                    cmd->value != 0 ? "weights reset at the teacher (cold start)"
+                                    : "weights reset from the prior");
         return 0;
     case GS_CMD_STOP:
         s->paused = 1;
