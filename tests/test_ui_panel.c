@@ -126,8 +126,9 @@ static void panel_lines_draws_its_series(void **state)
 {
     fixture *f = *state;
     panel *p = lines_panel();
+    strcpy(f->decl[0].unit, "nats");
     panel_draw(p, &f->b, &f->ctx);
-    assert_true(buffer_contains(&f->b, "square wave"));
+    assert_true(buffer_contains(&f->b, "square wave [nats]"));
     assert_true(buffer_contains(&f->b, "predicted"));
     assert_false(buffer_contains(&f->b, "other panel"));
     assert_true(count_style(&f->b, STYLE_SERIES0) > 0);

@@ -57,8 +57,11 @@ const history_point *history_last(const history *h);
 /* Write the debiased exponential moving average of the series into out (one
  * value per point, history_count of them). The weight of a sample decays as
  * exp(-dstep / tau_steps) with the step distance, and the average is divided
- * by the total weight so the start is not pulled toward zero. Buckets enter
- * with their mean. Returns the number of values written, at most n. */
+ * by the total weight so the start is not pulled toward zero. Returns the
+ * number of values written, at most n.
+ * NOTE: only the recent ring is averaged at full resolution. Older buckets
+ * enter with their mean as one sample, which matches the full-resolution
+ * average only when tau_steps is long against the bucket's step span. */
 int history_smooth(const history *h, double tau_steps, double *out, int n);
 
 #endif

@@ -141,8 +141,12 @@ static void lines_draw(panel *p, cells_buf *b, const panel_context *c)
         return;
     }
     double *cursor = mem;
+    char labels[PANEL_MAX_LINES][GS_LABEL_MAX + 24];
     for (int k = 0; k < nmembers; k++) {
         int i = members[k];
+        const gs_series_decl *d = &c->decl[i];
+        snprintf(labels[k], sizeof labels[k], "%s%s%s%s", d->label[0] ? d->label : d->name,
+                 d->unit[0] ? " [" : "", d->unit, d->unit[0] ? "]" : "");
         const history *h = &c->hist[i];
         int n = history_count(h);
         series_arrays a = {cursor, cursor + n, cursor + 2 * n, cursor + 3 * n};
@@ -157,8 +161,8 @@ static void lines_draw(panel *p, cells_buf *b, const panel_context *c)
         }
         int theory = c->decl[i].kind == GS_SERIES_THEORY;
         int stale = theory && i < 32 && (c->theory_stale >> i & 1u);
-        plot_series base = {.label = c->decl[i].label[0] ? c->decl[i].label : c->decl[i].name,
-                            .x = a.x, .y = a.y, .lo = a.lo, .hi = a.hi, .n = n, .in_legend = 1};
+        plot_series base = {.label = labels[k], .x = a.x, .y = a.y, .lo = a.lo, .hi = a.hi, .n = n,
+                            .in_legend = 1};
         if (theory) {
             base.style = stale ? STYLE_THEORY_STALE : STYLE_THEORY;
             base.dashed = 1;
@@ -223,8 +227,8 @@ static void hist_panel_draw(panel *p, cells_buf *b, const panel_context *c)
         cells_text(b, p->rect.x, p->rect.y, "(waiting for a histogram)", STYLE_DIM, p->rect.w);
         return;
     }
-    /* A histogram carries no stale flag; it counts as stale while any theory
-     * series is. */
+    /* NOTE: a histogram record carries no stale flag, so the prediction is
+     * marked stale while any theory series is. */
     hist_options o = {.neg_log = p->neg_log, .theory_stale = c->theory_stale != 0};
     hist_draw(b, p->rect, p->hist, &o);
 }
