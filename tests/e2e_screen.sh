@@ -7,7 +7,8 @@
 #                     presets/*.ini); the header must show this name
 #
 # Checks: the header shows the preset; ? lists the keys; a parameter change
-# shows in the parameter panel (or is rejected with its bounds); a 60x20
+# shows in the parameter panel (or is rejected with its bounds); l and z act
+# on the focused plot; a 60x20
 # terminal gets the size message and the screen comes back at 100x30; under
 # LANG=C the screen is pure ASCII; q and Ctrl-C restore the terminal and
 # exit (q with status 0).
@@ -127,6 +128,37 @@ if [ "$changed" -eq 1 ]; then
     pass "parameter change shows in the panel ($before -> $after)"
 else
     fail "parameter change shows in the panel"
+fi
+
+# l toggles log-y on the focused plot (panel 1): its title changes.
+title_before=$(tm capture-pane -p -t e2e | grep -o "┌ 1 [^─]*" | head -n 1)
+tm send-keys -t e2e l
+i=0
+title_after=$title_before
+while [ "$i" -lt 20 ] && [ "$title_after" = "$title_before" ]; do
+    sleep 0.1
+    title_after=$(tm capture-pane -p -t e2e | grep -o "┌ 1 [^─]*" | head -n 1)
+    i=$((i + 1))
+done
+if [ -n "$title_before" ] && [ "$title_after" != "$title_before" ]; then
+    pass "l changes the focused plot ($title_before -> $title_after)"
+else
+    fail "l changes the focused plot"
+fi
+tm send-keys -t e2e l
+
+# z zooms panel 1 over the grid; Esc brings the grid back.
+tm send-keys -t e2e z
+if wait_gone "┌ 2 " 20 && wait_for "┌ 1 " 1; then
+    pass "z zooms the focused panel"
+else
+    fail "z zooms the focused panel"
+fi
+tm send-keys -t e2e Escape
+if wait_for "┌ 2 " 20; then
+    pass "Esc leaves the zoom"
+else
+    fail "Esc leaves the zoom"
 fi
 
 tm resize-window -t e2e -x 60 -y 20

@@ -323,6 +323,27 @@ static void plot_log_x_equal_decades(void **state)
     cells_free(&b);
 }
 
+/* A window from x = 50 leaves out the early spike: the y range follows the
+ * points inside the window only. */
+static void plot_window_excludes_old_points(void **state)
+{
+    cells_buf b;
+    plot_options o;
+    plot_frame f;
+    const double x[4] = {0, 10, 50, 100}, y[4] = {1000, 1, 2, 3};
+    plot_series s = line_series(x, y, 4, STYLE_SERIES0);
+
+    assert_int_equal(cells_init(&b, 60, 14, 0), 0);
+    plot_options_default(&o);
+    o.xmin = 50;
+    assert_int_equal(plot_draw(&b, (cells_rect){0, 0, 60, 14}, &o, &s, 1, &f), 0);
+    assert_close(f.xmin, 50, 1e-9);
+    assert_close(f.xmax, 100, 1e-9);
+    assert_true(f.ymax <= 3.5);
+    assert_true(f.ymin >= 1.5);
+    cells_free(&b);
+}
+
 /* A dashed theory line leaves gaps, keeps its own style and is marked stale
  * in the legend when asked. */
 static void plot_theory_dashed_and_stale(void **state)
@@ -476,6 +497,7 @@ int main(void)
         cmocka_unit_test(plot_log_y_decades),
         cmocka_unit_test(plot_log_y_under_decade),
         cmocka_unit_test(plot_log_x_equal_decades),
+        cmocka_unit_test(plot_window_excludes_old_points),
         cmocka_unit_test(plot_theory_dashed_and_stale),
         cmocka_unit_test(plot_minmax_stroke_shows_spike),
         cmocka_unit_test(plot_event_marker_on_axis),
