@@ -545,6 +545,31 @@ static void app_survives_hostile_records(void **state)
     assert_true(screen_contains(&f->screen, "parameters"));
 }
 
+/* The header shows the recording the caller keeps, by file name. */
+static void app_header_shows_recording(void **state)
+{
+    fixture *f = *state;
+    app *a;
+    app_options ao;
+    char err[256];
+    cells_buf plain;
+
+    app_render(f->app, &f->screen);
+    assert_true(row_contains(&f->screen, 0, "REC off"));
+
+    app_options_default(&ao);
+    ao.record_path = "/tmp/runs/grok.gsr";
+    assert_int_equal(app_create(&a, &f->src, &ao, err, sizeof err), 0);
+    app_render(a, &f->screen);
+    assert_true(row_contains(&f->screen, 0, "REC \u25cf grok.gsr"));
+    assert_false(row_contains(&f->screen, 0, "/tmp/runs"));
+    assert_int_equal(cells_init(&plain, 120, 40, 1), 0);
+    app_render(a, &plain);
+    assert_true(row_contains(&plain, 0, "REC * grok.gsr"));
+    cells_free(&plain);
+    app_free(a);
+}
+
 static void app_quit_key(void **state)
 {
     fixture *f = *state;
@@ -574,6 +599,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(app_messages_overlay, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_implies_missing_panels, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_survives_hostile_records, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(app_header_shows_recording, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(app_quit_key, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,6 +50,7 @@ struct app {
     int command_open;
     char command[APP_COMMAND_MAX];
 
+    char record_path[GS_TEXT_FIELD];    /* "" when not recording */
     gs_trainer_status status;
     gs_params params;
     int selected;                       /* tunable index */
@@ -75,6 +76,7 @@ void app_options_default(app_options *o)
 {
     o->history_recent = 4096;
     o->history_old = 1024;
+    o->record_path = NULL;
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -183,6 +185,8 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
         return -1;
     }
     a->src = src;
+    if (o->record_path)
+        snprintf(a->record_path, sizeof a->record_path, "%s", o->record_path);
     a->preset = src->preset(src->self);
     a->decl = src->series(src->self);
     a->nseries = src->nseries(src->self);
@@ -722,7 +726,13 @@ static void app_draw_header(app *a, cells_buf *b)
     n = header_add(pieces, n, 5, normal, "%s steps/s", rate);
     if (s->frames_dropped)
         n = header_add(pieces, n, 7, STYLE_WARN, "dropped %llu", (unsigned long long)s->frames_dropped);
-    n = header_add(pieces, n, 4, normal, "REC off");
+    if (a->record_path[0]) {
+        const char *base = strrchr(a->record_path, '/');
+        base = base ? base + 1 : a->record_path;
+        n = header_add(pieces, n, 7, STYLE_ERROR, "REC %s %.40s", b->ascii ? "*" : "\u25cf", base);
+    } else {
+        n = header_add(pieces, n, 4, normal, "REC off");
+    }
     if (s->theory_state == GS_THEORY_COMPUTING)
         n = header_add(pieces, n, 6, STYLE_WARN, "theory recomputing");
     else if (s->theory_state == GS_THEORY_FAILED)

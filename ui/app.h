@@ -30,6 +30,7 @@ typedef struct app app;
 typedef struct {
     int history_recent;   /* full-resolution points kept per series (>= 2) */
     int history_old;      /* downsampled buckets kept per series (even, >= 2) */
+    const char *record_path; /* shown in the header while recording, or NULL */
 } app_options;
 
 void app_options_default(app_options *o);

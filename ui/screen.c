@@ -61,6 +61,7 @@ int screen_run(ui_source *src, const screen_options *o, char *err, size_t errlen
         ao.history_recent = opt.history_recent;
     if (opt.history_old > 0)
         ao.history_old = opt.history_old;
+    ao.record_path = opt.record_path;
     if (app_create(&a, src, &ao, err, errlen) != 0)
         return -1;
     if (logq_init(&q) != 0) {

@@ -26,6 +26,9 @@ typedef struct {
     int no_colour;        /* 1: monochrome even where colours work */
     int history_recent;   /* full-resolution points per series; 0 means 4096 */
     int history_old;      /* downsampled buckets per series (even); 0 means 1024 */
+    const char *record_path; /* file the caller records to, shown in the header;
+                                NULL: not recording. The caller records: its
+                                poll function can write each record it returns. */
 } screen_options;
 
 void screen_options_default(screen_options *o);
