@@ -6,12 +6,14 @@
 #   GROKSCOPE_PRESET  preset to open (default: the name in the first
 #                     presets/*.ini); the header must show this name
 #
-# Checks: the header shows the preset; ? lists the keys; a parameter change
-# shows in the parameter panel (or is rejected with its bounds); l and z act
-# on the focused plot; a 60x20
-# terminal gets the size message and the screen comes back at 100x30; under
-# LANG=C the screen is pure ASCII; q and Ctrl-C restore the terminal and
-# exit (q with status 0).
+# Checks:
+#   - the header shows the preset, and ? lists the keys;
+#   - a parameter change shows in the parameter panel, or is rejected with
+#     its bounds;
+#   - l and z act on the focused plot;
+#   - a 60x20 terminal gets the size message, and 100x30 brings the screen back;
+#   - under LANG=C the screen is pure ASCII;
+#   - q and Ctrl-C restore the terminal and exit (q with status 0).
 # Prints one line per check and exits 1 if any failed. Needs tmux.
 set -u
 
