@@ -1,0 +1,90 @@
+/*
+ * keys.h - the one table of key bindings: the app dispatches through it and
+ * the help screen and the footer render it, so they cannot disagree.
+ *
+ * Key codes are plain characters, or KEYS_* values above the character range
+ * for keys that curses reports as KEY_* codes; term.c translates. Tunable
+ * parameters bring their own keys from the preset (gs_tunable.key_down and
+ * key_up); a global binding wins over a tunable key on the same character.
+ * Read-only data; any thread may read it.
+ */
+#ifndef UI_KEYS_H
+#define UI_KEYS_H
+
+#include "cells.h"
+#include "preset.h"
+
+enum {
+    KEYS_ESC = 27,
+    KEYS_ENTER = '\n',
+    KEYS_TAB = '\t',
+    KEYS_UP = 0x110000,
+    KEYS_DOWN,
+    KEYS_LEFT,
+    KEYS_RIGHT,
+    KEYS_BACKSPACE,
+    KEYS_BTAB,           /* shift-Tab */
+    KEYS_RESIZE
+};
+
+typedef enum {
+    ACTION_NONE = 0,
+    ACTION_QUIT,
+    ACTION_PAUSE,
+    ACTION_HELP,
+    ACTION_FOCUS_NEXT,
+    ACTION_FOCUS_PREV,
+    ACTION_FOCUS_N,      /* digit 1-9: focus that panel */
+    ACTION_ZOOM,
+    ACTION_PARAM_PREV,
+    ACTION_PARAM_NEXT,
+    ACTION_PARAM_DOWN,
+    ACTION_PARAM_UP,
+    ACTION_COMMAND,
+    ACTION_RESET,
+    ACTION_LOG_Y,
+    ACTION_LOG_X,
+    ACTION_WINDOW,
+    ACTION_SMOOTH,
+    ACTION_X_UNIT,
+    ACTION_Y_ZERO,
+    ACTION_RECORD,
+    ACTION_MESSAGES,
+    ACTION_CLOSE
+} keys_action;
+
+#define KEYS_PER_BINDING 3
+
+typedef struct {
+    int key[KEYS_PER_BINDING];  /* 0-terminated when fewer */
+    int action;                 /* keys_action */
+    const char *label;          /* key names as the help shows them, UTF-8 */
+    const char *ascii_label;    /* the same in ASCII */
+    const char *help;           /* what the key does */
+    const char *footer;         /* short text for the footer, or NULL */
+} keys_binding;
+
+/* The table, ending with an entry whose action is ACTION_NONE. */
+extern const keys_binding keys_table[];
+
+/* Return the action bound to key, or ACTION_NONE. Digits 1-9 map to
+ * ACTION_FOCUS_N. */
+int keys_action_for(int key);
+
+/* Return the index of the tunable of p that key lowers (*direction = -1) or
+ * raises (+1), or -1 when no tunable uses the key. */
+int keys_tunable_for(const gs_preset *p, int key, int *direction);
+
+/* Write a printable name of key ("[", "Tab", "Up") into out. */
+void keys_name(int key, int ascii, char *out, size_t len);
+
+/* Number of lines of the help text for preset p (p may be NULL). */
+int keys_help_lines(const gs_preset *p);
+/* Draw the help text into rect r of b from line first on: every binding of
+ * the table, then the keys of the tunable parameters of p. */
+void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int first);
+
+/* Draw the footer: the bindings that have footer text, as many as fit. */
+void keys_draw_footer(cells_buf *b, int y, int width);
+
+#endif

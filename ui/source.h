@@ -1,0 +1,43 @@
+/*
+ * source.h - where the screen gets its records and sends its commands.
+ *
+ * A live run, a replay of a recording and the synthetic source of the tests
+ * all fill in this table of functions, so one screen serves them all. The
+ * screen calls every function from the UI thread only. How the source talks
+ * to its own threads is its own choice: gs_trainer uses a ring and a command
+ * queue.
+ *
+ * self is passed back as the first argument of every call. The source owns
+ * everything the pointers returned by preset() and series() point to; those
+ * must stay valid and unchanged until the screen returns.
+ */
+#ifndef UI_SOURCE_H
+#define UI_SOURCE_H
+
+#include "frame.h"
+#include "params.h"
+#include "preset.h"
+#include "trainer.h"
+
+typedef struct {
+    void *self;
+    const char *kind;   /* shown in the header: "live", "replay", "synthetic" */
+
+    /* Pop the oldest unread record into out. Returns 1 if one was read, 0 if none. */
+    int (*poll)(void *self, gs_frame *out);
+    /* Queue a command. Returns 0, or -1 when the source cannot take it now
+     * (queue full, or a replay that does not train). */
+    int (*command)(void *self, const gs_command *cmd);
+    void (*status)(void *self, gs_trainer_status *out);
+    /* Current parameter values, a copy. */
+    void (*params)(void *self, gs_params *out);
+    const gs_preset *(*preset)(void *self);
+    int (*nseries)(void *self);
+    const gs_series_decl *(*series)(void *self);
+} ui_source;
+
+/* Fill s with an adapter that forwards to a started gs_trainer. The trainer
+ * must outlive every use of s. */
+void source_from_trainer(ui_source *s, gs_trainer *tr);
+
+#endif
