@@ -13,8 +13,16 @@
 
 #define GS_VERSION "0.1.0"
 
+typedef struct gs_run_args gs_run_args;
+
+/* Opens the live screen for a loaded preset; returns an exit status. The UI
+ * provides it (ui/live.c), so the engine never links curses. */
+typedef int (*gs_live_runner)(const gs_run_args *a, const gs_preset *p, uint64_t seed);
+
 int gs_cli_presets(int argc, char **argv);
-int gs_cli_run(int argc, char **argv, int force_headless);
+/* Train a preset: headless with --headless (or without a terminal on stdout),
+ * otherwise through live (NULL forces headless). */
+int gs_cli_run(int argc, char **argv, gs_live_runner live);
 int gs_cli_theory(int argc, char **argv);
 int gs_cli_export(int argc, char **argv);
 
@@ -28,7 +36,7 @@ int gs_cli_open_recording(struct gs_recorder **out, const char *path, const gs_p
 int gs_cli_close_recording(struct gs_recorder *rec, const char *path);
 
 /* Options shared by run, the live screen and theory. */
-typedef struct {
+struct gs_run_args {
     const char *preset;
     const char *sets[64];
     int nsets;
@@ -38,7 +46,7 @@ typedef struct {
     const char *csv, *record, *log;
     int threads;   /* OpenBLAS threads for the trainer; 0: the preset's blas_threads or 1 */
     int headless, quiet, help;
-} gs_run_args;
+};
 
 /* Parse run options; returns 0, or 2 after printing what is wrong. */
 int gs_cli_parse_run_args(int argc, char **argv, gs_run_args *a);

@@ -277,7 +277,7 @@ static void log_to_stderr(int level, const char *line, void *user)
         fprintf(stderr, "grokscope: %s\n", line);
 }
 
-int gs_cli_run(int argc, char **argv, int force_headless)
+int gs_cli_run(int argc, char **argv, gs_live_runner live)
 {
     gs_run_args a;
     int rc = gs_cli_parse_run_args(argc, argv, &a);
@@ -291,12 +291,18 @@ int gs_cli_run(int argc, char **argv, int force_headless)
         fprintf(stderr, "grokscope: run needs a preset; see 'grokscope presets'\n");
         return 2;
     }
-    (void)force_headless;
-
     gs_preset p;
     uint64_t seed;
     if ((rc = gs_cli_load_preset(&a, &p, &seed)))
         return rc;
+    if (live && !a.headless && isatty(STDOUT_FILENO)) {
+        if (a.csv)
+            fprintf(stderr, "grokscope: --csv applies to headless runs; record with --record or R, then "
+                            "'grokscope export FILE.gsr --csv OUT'\n");
+        rc = live(&a, &p, seed);
+        gs_preset_free(&p);
+        return rc;
+    }
 
     static int quiet;
     quiet = a.quiet;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "live.h"
 
 #define DEFAULT_PRESET "nngp-outputs"
 
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, "presets"))
             return gs_cli_presets(argc - 2, argv + 2);
         if (!strcmp(cmd, "run"))
-            return gs_cli_run(argc - 2, argv + 2, 0);
+            return gs_cli_run(argc - 2, argv + 2, live_run);
         if (!strcmp(cmd, "theory"))
             return gs_cli_theory(argc - 2, argv + 2);
         if (!strcmp(cmd, "export"))
@@ -67,5 +68,5 @@ int main(int argc, char **argv)
         args[count++] = argv[i];
     if (!isatty(STDOUT_FILENO))
         args[count++] = "--headless";
-    return gs_cli_run(count, args, !isatty(STDOUT_FILENO));
+    return gs_cli_run(count, args, live_run);
 }

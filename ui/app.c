@@ -403,6 +403,20 @@ void app_refresh(app *a)
 
 /* ---- commands -------------------------------------------------------------- */
 
+/* The file being recorded: the source knows when it has one; a source without
+ * that query shows the path it was started with. */
+static const char *app_recording_path(const app *a)
+{
+    if (a->src->recording)
+        return a->src->recording(a->src->self);
+    return a->record_path[0] ? a->record_path : NULL;
+}
+
+static int app_recording(const app *a)
+{
+    return app_recording_path(a) != NULL;
+}
+
 static void app_send(app *a, const gs_command *cmd)
 {
     if (a->src->command(a->src->self, cmd) != 0)
@@ -637,9 +651,19 @@ int app_key(app *a, int key)
         app_message(a, GS_LOG_INFO, "reset requested (fresh draw from the prior)");
         return APP_REDRAW;
     }
-    case ACTION_RECORD:
-        app_message(a, GS_LOG_WARN, "recording from the screen is not available yet; start with --record FILE");
+    case ACTION_RECORD: {
+        char msg[256] = "";
+        if (!a->src->record) {
+            app_message(a, GS_LOG_WARN, "this %s source cannot record", a->src->kind ? a->src->kind : "");
+            return APP_REDRAW;
+        }
+        int on = !app_recording(a);
+        if (a->src->record(a->src->self, on, msg, sizeof msg) != 0)
+            app_message(a, GS_LOG_WARN, "%s", msg);
+        else
+            app_message(a, GS_LOG_INFO, "%s", msg);
         return APP_REDRAW;
+    }
     case ACTION_NONE:
         break;
     default:
@@ -726,9 +750,10 @@ static void app_draw_header(app *a, cells_buf *b)
     n = header_add(pieces, n, 5, normal, "%s steps/s", rate);
     if (s->frames_dropped)
         n = header_add(pieces, n, 7, STYLE_WARN, "dropped %llu", (unsigned long long)s->frames_dropped);
-    if (a->record_path[0]) {
-        const char *base = strrchr(a->record_path, '/');
-        base = base ? base + 1 : a->record_path;
+    const char *recording = app_recording_path(a);
+    if (recording) {
+        const char *base = strrchr(recording, '/');
+        base = base ? base + 1 : recording;
         n = header_add(pieces, n, 7, STYLE_ERROR, "REC %s %.40s", b->ascii ? "*" : "\u25cf", base);
     } else {
         n = header_add(pieces, n, 4, normal, "REC off");

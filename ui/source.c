@@ -52,4 +52,6 @@ void source_from_trainer(ui_source *s, gs_trainer *tr)
     s->preset = trainer_preset;
     s->nseries = trainer_nseries;
     s->series = trainer_series;
+    s->record = NULL;
+    s->recording = NULL;
 }

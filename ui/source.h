@@ -34,6 +34,14 @@ typedef struct {
     const gs_preset *(*preset)(void *self);
     int (*nseries)(void *self);
     const gs_series_decl *(*series)(void *self);
+
+    /* Optional (NULL when the source cannot record, e.g. a replay). Start
+     * (on = 1) or stop (on = 0) recording; writes a one-line message for the
+     * screen. Returns 0, or -1 with the reason in msg. */
+    int (*record)(void *self, int on, char *msg, size_t msglen);
+    /* Optional: the file being recorded now, or NULL. A recording that stopped
+     * on a write error returns NULL from then on. */
+    const char *(*recording)(void *self);
 } ui_source;
 
 /* Fill s with an adapter that forwards to a started gs_trainer. The trainer

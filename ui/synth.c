@@ -329,6 +329,8 @@ void synth_source(synth *s, ui_source *src)
     src->preset = synth_preset;
     src->nseries = synth_nseries;
     src->series = synth_series;
+    src->record = NULL;
+    src->recording = NULL;
 }
 
 /* ---- set-up --------------------------------------------------------------- */
