@@ -61,7 +61,7 @@ PRESETS := $(sort $(wildcard presets/*.ini))
 all: grokscope
 
 grokscope: $(BUILD)/grokscope
-	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
+	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi
 
 $(BUILD)/grokscope: $(BUILD)/src/main.o $(BUILD)/libgsui.a $(BUILD)/libgs.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "live.h"
 
-#define DEFAULT_PRESET "nngp-outputs"
+#define DEFAULT_PRESET "grokking-modular"
 
 static void print_help(void)
 {

@@ -167,6 +167,12 @@ static int valid_name(const char *name)
     return 1;
 }
 
+/* A series may also be named param:NAME, which plots a parameter's value. */
+static int valid_series_name(const char *name)
+{
+    return valid_name(!strncmp(name, "param:", 6) ? name + 6 : name);
+}
+
 /* Section state while parsing. */
 typedef struct {
     char kind[16];
@@ -384,7 +390,8 @@ static int open_section(parse_ctx *c, gs_preset *p, char *header, section_state 
         return fail(c, "unknown section [%s]; accepted: %s", kind, accepted);
     }
     int named = !strcmp(kind, "param") || !strcmp(kind, "series") || !strcmp(kind, "panel");
-    if (named && (!name || !valid_name(name)))
+    int is_series = !strcmp(kind, "series");
+    if (named && (!name || !(is_series ? valid_series_name(name) : valid_name(name))))
         return fail(c, "[%s] needs a name of letters, digits, '-', '_' or '.', e.g. [%s T]", kind, kind);
     if (!named && name)
         return fail(c, "[%s] takes no name (got '%s')", kind, name);

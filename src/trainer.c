@@ -675,6 +675,8 @@ static void publish_scalars(gs_trainer *tr, const named_values *nv)
                 v = gs_theory_value(tr->theory, d->name);
             if (stale)
                 s->theory_stale |= 1u << (i < 32 ? i : 31);
+        } else if (!strncmp(d->name, "param:", 6)) {
+            v = param(tr, d->name + 6, NAN);
         } else {
             for (int j = 0; j < nv->count; j++)
                 if (!strcmp(nv->name[j], d->name)) {
@@ -684,6 +686,54 @@ static void publish_scalars(gs_trainer *tr, const named_values *nv)
         }
         s->v[i] = v;
     }
+    gs_ring_publish(&tr->ring);
+}
+
+/* The read-in weights of the units with the most concentrated Fourier power,
+ * one row per unit (up to 16), as a matrix record named "weights": condensed
+ * units show as cosines in both halves of their row. */
+static void publish_top_units(gs_trainer *tr)
+{
+    const gs_tensor *W = &tr->model.tensor[0];
+    int P = tr->data.c, pairs = (P - 1) / 2, cols = W->cols;
+    int rows = W->rows < 16 ? W->rows : 16;
+    if (rows * cols > GS_MAX_MATRIX)
+        rows = GS_MAX_MATRIX / cols;
+    if (rows < 1)
+        return;
+    int chosen[16];
+    double score[16];
+    double *row = tr->dft_work, *phi = row + 2 * P, *psi = phi + pairs;
+    int count = 0;
+    for (int i = 0; i < W->rows; i++) {
+        for (int j = 0; j < cols; j++)
+            row[j] = W->w[(size_t)i * cols + j];
+        if (grokking_modular_fourier_power(row, P, phi, psi))
+            return;
+        double best = 0;
+        for (int k = 0; k < pairs; k++)
+            if (phi[k] * psi[k] > best)
+                best = phi[k] * psi[k];
+        /* Keep the top rows by insertion into a short sorted list. */
+        int at = count < rows ? count++ : rows;
+        while (at > 0 && score[at - 1] < best) {
+            if (at < rows) {
+                score[at] = score[at - 1];
+                chosen[at] = chosen[at - 1];
+            }
+            at--;
+        }
+        if (at < rows) {
+            score[at] = best;
+            chosen[at] = i;
+        }
+    }
+    gs_frame *f = begin_record(tr, GS_REC_MATRIX);
+    snprintf(f->u.matrix.name, sizeof f->u.matrix.name, "weights");
+    f->u.matrix.rows = count;
+    f->u.matrix.cols = cols;
+    for (int r = 0; r < count; r++)
+        memcpy(f->u.matrix.v + (size_t)r * cols, W->w + (size_t)chosen[r] * cols, sizeof(float) * cols);
     gs_ring_publish(&tr->ring);
 }
 
@@ -698,6 +748,9 @@ static void publish_distributions(gs_trainer *tr)
     if (d <= 512 && gs_metric_cov_top_eigs(W->w, W->rows, d, m->tensor[0].prior_var, MAX_TOP_EIGS, tr->cov_eigs,
                                            tr->eig_work) >= MAX_TOP_EIGS)
         tr->have_eigs = 1;
+
+    if (tr->dft_work)
+        publish_top_units(tr);
 
     if (ds->teacher) {
         gs_frame *f = begin_record(tr, GS_REC_HISTOGRAM);
@@ -992,6 +1045,14 @@ static int check_series(const gs_preset *p, char *err, size_t errlen)
         const gs_series_decl *d = &p->series[i];
         if (d->kind == GS_SERIES_THEORY)
             continue;
+        if (!strncmp(d->name, "param:", 6)) {
+            if (gs_params_find(&p->params, d->name + 6) < 0) {
+                snprintf(err, errlen, "%s: [series %s] shows parameter '%s', which the preset does not set",
+                         p->source, d->name, d->name + 6);
+                return -1;
+            }
+            continue;
+        }
         int known = 0;
         for (int j = 0; engine_series[j]; j++)
             known |= !strcmp(engine_series[j], d->name);
@@ -1002,7 +1063,7 @@ static int check_series(const gs_preset *p, char *err, size_t errlen)
                 snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", engine_series[j]);
             }
             snprintf(err, errlen, "%s: [series %s] is not computed by the engine; mark theory series with "
-                     "kind = theory, or use one of: %s", p->source, d->name, list);
+                     "kind = theory, name a parameter as param:NAME, or use one of: %s", p->source, d->name, list);
             return -1;
         }
     }

@@ -366,6 +366,14 @@ void app_feed(app *a, const gs_frame *f)
     case GS_REC_MATRIX: {
         char name[GS_NAME_MAX];
         snprintf(name, sizeof name, "%.*s", GS_NAME_MAX - 1, f->u.matrix.name);
+        /* "curve:NAME" records are theory curves (x and y rows), not images: only a
+         * heat map panel named after one shows it. */
+        if (strncmp(name, "curve:", 6) == 0) {
+            for (int i = 0; i < a->npanels; i++)
+                if (a->panels[i]->kind == PANEL_HEATMAP && strcmp(a->panels[i]->name, name) == 0)
+                    panel_set_matrix(a->panels[i], &f->u.matrix);
+            break;
+        }
         panel *p = app_panel_for(a, PANEL_HEATMAP, name);
         if (p)
             panel_set_matrix(p, &f->u.matrix);
