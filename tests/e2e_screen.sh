@@ -3,8 +3,9 @@
 # session of a fixed size, send keys, read the pane with capture-pane.
 #
 #   GROKSCOPE_BIN     binary to test (default ./grokscope)
-#   GROKSCOPE_PRESET  preset to open (default: the name in the first
-#                     presets/*.ini); the header must show this name
+#   GROKSCOPE_PRESET  preset to open (default: grokking-cubic, which has
+#                     several panels and tunable parameters); the header must
+#                     show this name
 #
 # Checks:
 #   - the header shows the preset, and ? lists the keys;
@@ -18,11 +19,7 @@
 set -u
 
 bin=${GROKSCOPE_BIN:-./grokscope}
-preset=${GROKSCOPE_PRESET:-}
-if [ -z "$preset" ]; then
-    first=$(ls presets/*.ini 2>/dev/null | head -n 1)
-    preset=$(sed -n 's/^name *= *//p' "$first" 2>/dev/null | head -n 1)
-fi
+preset=${GROKSCOPE_PRESET:-grokking-cubic}
 if ! command -v tmux >/dev/null 2>&1; then
     echo "e2e_screen: tmux is not installed; run make deps" >&2
     exit 1
