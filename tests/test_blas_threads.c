@@ -119,6 +119,12 @@ static void blas_concurrent_callers_one_thread(void **state)
 
 static void blas_concurrent_callers_two_threads(void **state)
 {
+#ifdef __SANITIZE_THREAD__
+    /* OpenBLAS's worker threads hand work over through spinning on shared flags,
+     * which ThreadSanitizer cannot see in an uninstrumented library, so it reports
+     * every hand-over as a race. The plain and ASan builds run this case. */
+    skip();
+#endif
     run_concurrently(2);
 }
 
