@@ -36,7 +36,10 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lncursesw -lt
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := -llapacke $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 
-OPT ?= -O2 -march=native
+# x86-64-v3 (AVX2, FMA) where the CPU has it: vector erf/exp from libmvec, and no
+# AVX-512, which valgrind 3.19 cannot run. Other CPUs get the compiler's default.
+ARCH := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo -march=x86-64-v3)
+OPT ?= -O2 $(ARCH)
 ifneq ($(SANITIZE),)
 OPT := -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZE)
 SANFLAGS := -fsanitize=$(SANITIZE)
