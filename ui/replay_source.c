@@ -366,8 +366,8 @@ static int replay_seek_event(replay_source *rs, int direction)
     int64_t step;
     char text[GS_TEXT_MAX];
     if (!replay_find_event(rs, direction, &step, text, sizeof text)) {
-        gs_log(GS_LOG_INFO, "replay: no %s event %s step %lld", direction > 0 ? "later" : "earlier",
-               direction > 0 ? "after" : "before", (long long)rs->step);
+        gs_log(GS_LOG_INFO, "replay: no event %s step %lld", direction > 0 ? "after" : "before",
+               (long long)rs->step);
         return -1;
     }
     gs_log(GS_LOG_INFO, "replay: %s event at step %lld", direction > 0 ? "next" : "previous", (long long)step);
