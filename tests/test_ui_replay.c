@@ -103,7 +103,8 @@ static void make_recording(recording *out, const char *tag)
                                                    : step == NOTE_STEP ? GS_EVENT_NOTE : 0;
         if (!kind)
             continue;
-        fixture_event(f, step, (double)step / STEPS_PER_S, kind, kind == GS_EVENT_SET ? "T changed" : "event");
+        const char *note = kind == GS_EVENT_SET ? "T changed" : "event";
+        fixture_event(f, step, (double)step / STEPS_PER_S, kind, note);
         f->u.event.old_value = out->t_before;
         f->u.event.new_value = out->t_after;
         push_all(rec, f);

@@ -594,8 +594,8 @@ static int app_run_command(app *a, const char *line)
     if (a->mode == KEYS_MODE_REPLAY)
         app_message(a, GS_LOG_WARN, "unknown command '%s'; try: goto STEP, pause, resume, quit", verb);
     else
-        app_message(a, GS_LOG_WARN,
-                    "unknown command '%s'; try: set NAME VALUE, reset, reset cold, pause, resume, quit", verb);
+        app_message(a, GS_LOG_WARN, "unknown command '%s'; try: set NAME VALUE, reset, reset cold, pause, "
+                    "resume, quit", verb);
     return 0;
 }
 

@@ -10,36 +10,49 @@
 
 const keys_binding keys_table[] = {
     {{'q'}, ACTION_QUIT, "q", "q", "quit (the recording, if any, is closed first)", "quit", KEYS_MODE_ANY},
-    {{' '}, ACTION_PAUSE, "space", "space", "pause or resume training (in a replay, the playback)", "pause", KEYS_MODE_ANY},
+    {{' '}, ACTION_PAUSE, "space", "space",
+     "pause or resume training (in a replay, the playback)", "pause", KEYS_MODE_ANY},
     {{'?', 'h'}, ACTION_HELP, "? h", "? h", "show or hide this help", "help", KEYS_MODE_ANY},
-    {{'>'}, ACTION_REPLAY_FASTER, ">", ">", "replay: play twice as fast (up to x64)", "faster", KEYS_MODE_REPLAY},
+    {{'>'}, ACTION_REPLAY_FASTER, ">", ">",
+     "replay: play twice as fast (up to x64)", "faster", KEYS_MODE_REPLAY},
     {{'<'}, ACTION_REPLAY_SLOWER, "<", "<", "replay: play half as fast (down to x1/4)", "slower",
      KEYS_MODE_REPLAY},
-    {{'g'}, ACTION_REPLAY_GOTO, "g", "g", "replay: go to a step (type it, then Enter)", "go to", KEYS_MODE_REPLAY},
+    {{'g'}, ACTION_REPLAY_GOTO, "g", "g",
+     "replay: go to a step (type it, then Enter)", "go to", KEYS_MODE_REPLAY},
     {{'n'}, ACTION_REPLAY_NEXT_EVENT, "n", "n", "replay: jump to the next event", "event", KEYS_MODE_REPLAY},
-    {{'N'}, ACTION_REPLAY_PREV_EVENT, "N", "N", "replay: jump back to the previous event", NULL, KEYS_MODE_REPLAY},
-    {{KEYS_LEFT}, ACTION_REPLAY_BACK, "\u2190", "Left", "replay: go back one chunk (about 1 s of recording)", NULL,
-     KEYS_MODE_REPLAY},
-    {{KEYS_RIGHT}, ACTION_REPLAY_FORWARD, "\u2192", "Right", "replay: go on one chunk (about 1 s of recording)",
-     NULL, KEYS_MODE_REPLAY},
+    {{'N'}, ACTION_REPLAY_PREV_EVENT, "N", "N",
+     "replay: jump back to the previous event", NULL, KEYS_MODE_REPLAY},
+    {{KEYS_LEFT}, ACTION_REPLAY_BACK, "\u2190", "Left",
+     "replay: go back one chunk (about 1 s of recording)", NULL, KEYS_MODE_REPLAY},
+    {{KEYS_RIGHT}, ACTION_REPLAY_FORWARD, "\u2192", "Right",
+     "replay: go on one chunk (about 1 s of recording)", NULL, KEYS_MODE_REPLAY},
     {{KEYS_TAB}, ACTION_FOCUS_NEXT, "Tab", "Tab", "focus the next panel", NULL, KEYS_MODE_ANY},
     {{KEYS_BTAB}, ACTION_FOCUS_PREV, "S-Tab", "S-Tab", "focus the previous panel", NULL, KEYS_MODE_ANY},
     {{'1'}, ACTION_FOCUS_N, "1-9", "1-9", "focus panel 1 to 9", NULL, KEYS_MODE_ANY},
-    {{KEYS_ENTER, 'z'}, ACTION_ZOOM, "Enter z", "Enter z", "zoom the focused panel, and back", "zoom", KEYS_MODE_ANY},
-    {{KEYS_UP, 'k'}, ACTION_PARAM_PREV, "\u2191 k", "Up k", "select the previous parameter", NULL, KEYS_MODE_ANY},
-    {{KEYS_DOWN, 'j'}, ACTION_PARAM_NEXT, "\u2193 j", "Down j", "select the next parameter", NULL, KEYS_MODE_ANY},
+    {{KEYS_ENTER, 'z'}, ACTION_ZOOM, "Enter z", "Enter z",
+     "zoom the focused panel, and back", "zoom", KEYS_MODE_ANY},
+    {{KEYS_UP, 'k'}, ACTION_PARAM_PREV, "\u2191 k", "Up k",
+     "select the previous parameter", NULL, KEYS_MODE_ANY},
+    {{KEYS_DOWN, 'j'}, ACTION_PARAM_NEXT, "\u2193 j", "Down j",
+     "select the next parameter", NULL, KEYS_MODE_ANY},
     {{KEYS_LEFT, '-'}, ACTION_PARAM_DOWN, "\u2190 -", "Left -",
      "lower the selected parameter by its step", NULL, KEYS_MODE_ANY},
     {{KEYS_RIGHT, '+', '='}, ACTION_PARAM_UP, "\u2192 + =", "Right + =",
      "raise the selected parameter by its step", "change", KEYS_MODE_ANY},
     {{':'}, ACTION_COMMAND, ":", ":",
-     "command line: set NAME VALUE, reset, reset cold, pause, resume, quit", "command", KEYS_MODE_ANY},
-    {{'r'}, ACTION_RESET, "r", "r", "reset the weights to a fresh draw from the prior", "reset", KEYS_MODE_ANY},
-    {{'l'}, ACTION_LOG_Y, "l", "l", "log scale on y for the focused plot (-log p for a histogram)", "log-y", KEYS_MODE_ANY},
+     "command line: set NAME VALUE, reset, reset cold, pause, resume, quit; in a replay goto STEP", "command",
+     KEYS_MODE_ANY},
+    {{'r'}, ACTION_RESET, "r", "r",
+     "reset the weights to a fresh draw from the prior", "reset", KEYS_MODE_ANY},
+    {{'l'}, ACTION_LOG_Y, "l", "l",
+     "log scale on y for the focused plot (-log p for a histogram)", "log-y", KEYS_MODE_ANY},
     {{'L'}, ACTION_LOG_X, "L", "L", "log scale on x for the focused plot", NULL, KEYS_MODE_ANY},
-    {{'w'}, ACTION_WINDOW, "w", "w", "time window of the focused plot: all, last 10%, last 1%", "window", KEYS_MODE_ANY},
-    {{'s'}, ACTION_SMOOTH, "s", "s", "smooth the focused plot (moving average, raw dimmed)", "smooth", KEYS_MODE_ANY},
-    {{'x'}, ACTION_X_UNIT, "x", "x", "x axis in steps or in Langevin time t = step * lr", NULL, KEYS_MODE_ANY},
+    {{'w'}, ACTION_WINDOW, "w", "w",
+     "time window of the focused plot: all, last 10%, last 1%", "window", KEYS_MODE_ANY},
+    {{'s'}, ACTION_SMOOTH, "s", "s",
+     "smooth the focused plot (moving average, raw dimmed)", "smooth", KEYS_MODE_ANY},
+    {{'x'}, ACTION_X_UNIT, "x", "x",
+     "x axis in steps or in Langevin time t = step * lr", NULL, KEYS_MODE_ANY},
     {{'0'}, ACTION_Y_ZERO, "0", "0", "y axis from zero, or fitted to the data", NULL, KEYS_MODE_ANY},
     {{'R'}, ACTION_RECORD, "R", "R", "start or stop recording", NULL, KEYS_MODE_ANY},
     {{'m'}, ACTION_MESSAGES, "m", "m", "show the last messages and engine log lines", NULL, KEYS_MODE_ANY},
@@ -207,8 +220,10 @@ static void help_line_text(const gs_preset *p, int mode, int line, int ascii, ch
     if (line == 0)
         return;
     if (line == 1) {
-        snprintf(text, text_len, mode == KEYS_MODE_REPLAY ? "Parameter keys (a replay shows the recorded values)"
-                                                          : "Parameter keys (lower, raise)");
+        if (mode == KEYS_MODE_REPLAY)
+            snprintf(text, text_len, "Parameter keys (a replay shows the recorded values)");
+        else
+            snprintf(text, text_len, "Parameter keys (lower, raise)");
         return;
     }
     const gs_tunable *t = &p->tunable[line - 2];

@@ -104,7 +104,7 @@ static void replay_apply_event(gs_params *params, const gs_frame *f)
 }
 
 /* Set params to their values at the start of chunk `end`: the preset's,
- * with the changes of every readable chunk before it that holds events. */
+ * with the changes of every readable chunk before it that contains events. */
 static void replay_params_before(replay_source *rs, size_t end)
 {
     rs->params = rs->preset.params;
@@ -305,19 +305,19 @@ static int replay_seek_step(replay_source *rs, int64_t step)
 static int replay_seek_chunk(replay_source *rs, int direction)
 {
     long n = (long)gs_replay_chunk_count(rs->r);
-    long here = rs->delivered ? rs->delivered_chunk : 0;
+    long current = rs->delivered ? rs->delivered_chunk : 0;
     if (n == 0) {
         gs_log(GS_LOG_WARN, "replay: the recording has no records yet");
         return -1;
     }
     if (direction > 0) {
-        if (here + 1 >= n) {
+        if (current + 1 >= n) {
             gs_log(GS_LOG_INFO, "replay: already in the last chunk");
             return replay_fast_forward(rs, gs_replay_chunk(rs->r, (size_t)n - 1)->last_step);
         }
-        return replay_seek_step(rs, gs_replay_chunk(rs->r, (size_t)here + 1)->last_step);
+        return replay_seek_step(rs, gs_replay_chunk(rs->r, (size_t)current + 1)->last_step);
     }
-    long back = here > 0 ? here - 1 : 0;
+    long back = current > 0 ? current - 1 : 0;
     return replay_seek_step(rs, gs_replay_chunk(rs->r, (size_t)back)->first_step);
 }
 
@@ -327,13 +327,13 @@ static int replay_seek_chunk(replay_source *rs, int direction)
 static int replay_find_event(replay_source *rs, int direction, int64_t *step, char *text, size_t textlen)
 {
     long n = (long)gs_replay_chunk_count(rs->r);
-    long here = rs->delivered ? rs->delivered_chunk : 0;
+    long current = rs->delivered ? rs->delivered_chunk : 0;
     int found = 0;
     gs_frame *f = malloc(sizeof *f);
     if (!f)
         return 0;
 
-    for (long i = here; i >= 0 && i < n && !found; i += direction) {
+    for (long i = current; i >= 0 && i < n && !found; i += direction) {
         const gs_replay_chunk_info *info = gs_replay_chunk(rs->r, (size_t)i);
         if (!(info->flags & GS_REPLAY_CHUNK_EVENTS) || (info->flags & GS_REPLAY_CHUNK_DAMAGED))
             continue;
@@ -370,7 +370,8 @@ static int replay_seek_event(replay_source *rs, int direction)
                (long long)rs->step);
         return -1;
     }
-    gs_log(GS_LOG_INFO, "replay: %s event at step %lld", direction > 0 ? "next" : "previous", (long long)step);
+    gs_log(GS_LOG_INFO, "replay: %s event at step %lld", direction > 0 ? "next" : "previous",
+           (long long)step);
     return replay_seek_step(rs, step);
 }
 
@@ -482,7 +483,8 @@ static void replay_load_preset(replay_source *rs, const char *path)
     snprintf(source, sizeof source, "%s (recorded preset)", path);
     if (gs_preset_parse(&rs->preset, h->preset_text ? h->preset_text : "", source, err, sizeof err) == 0)
         return;
-    gs_log(GS_LOG_WARN, "replay: the recorded preset does not parse (%s); showing the series without it", err);
+    gs_log(GS_LOG_WARN, "replay: the recorded preset does not parse (%s); showing the series without it",
+           err);
     memset(&rs->preset, 0, sizeof rs->preset);
     snprintf(rs->preset.name, sizeof rs->preset.name, "%.*s", GS_NAME_MAX - 1, h->preset_name);
     snprintf(rs->preset.title, sizeof rs->preset.title, "recorded preset that no longer parses");
@@ -518,7 +520,11 @@ int replay_source_open(replay_source **out, const char *path, const replay_sourc
     replay_load_preset(rs, path);
     rs->params = rs->preset.params;
     const gs_recording_header *h = gs_replay_header(rs->r);
-    rs->nseries = h->nseries < 0 ? 0 : h->nseries > GS_MAX_SERIES ? GS_MAX_SERIES : h->nseries;
+    rs->nseries = h->nseries;
+    if (rs->nseries < 0)
+        rs->nseries = 0;
+    if (rs->nseries > GS_MAX_SERIES)
+        rs->nseries = GS_MAX_SERIES;
     memcpy(rs->series, h->series, sizeof(gs_series_decl) * (size_t)rs->nseries);
     for (int i = 0; i < rs->nseries; i++) {
         /* Strings read from a file may lack their terminating NUL. */

@@ -7,7 +7,7 @@
  * index, so it inflates only the chunks it needs: a seek forward delivers the
  * records up to the target at once, and a seek backward (or far forward)
  * restarts the stream up to context_chunks chunks before the target, which
- * the screen sees as SOURCE_RESTART from command(). At the end of the file
+ * the screen receives as SOURCE_RESTART from command(). At the end of the file
  * the source looks for appended chunks about once a second, so a file still
  * being recorded keeps playing.
  *
