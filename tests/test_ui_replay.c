@@ -490,6 +490,72 @@ static void replay_follows_growing_file(void **state)
     drop_recording(&r);
 }
 
+/* The header shows slow speeds as fractions; ? lists the replay keys and
+ * the footer leaves out the keys that would change the run. */
+static void replay_header_help_and_footer(void **state)
+{
+    recording r;
+    player p;
+    make_recording(&r, "replay_help");
+    player_open(&p, r.path, 64);
+    player_run(&p, 1.0);
+
+    app_key(p.app, '<');
+    app_key(p.app, '<');
+    app_refresh(p.app);
+    assert_true(header_contains(&p, "[replay x1/4]"));
+    assert_int_equal(app_key(p.app, '<') & APP_QUIT, 0);
+    app_refresh(p.app);
+    assert_true(header_contains(&p, "[replay x1/4]"));
+    assert_false(header_contains(&p, "REC"));
+
+    char line[4096];
+    app_render(p.app, &p.screen);
+    assert_true(cells_row_text(&p.screen, p.screen.height - 2, line, sizeof line) >= 0);
+    assert_non_null(strstr(line, "faster"));
+    assert_null(strstr(line, "reset"));
+    assert_null(strstr(line, "change"));
+
+    app_key(p.app, '?');
+    app_render(p.app, &p.screen);
+    const char *expected[] = {
+        "replay: play twice as fast", "replay: go to a step", "replay: jump to the next event",
+        "replay: jump back to the previous event", "replay: go back one chunk",
+    };
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        int found = 0;
+        for (int y = 0; y < p.screen.height && !found; y++) {
+            assert_true(cells_row_text(&p.screen, y, line, sizeof line) >= 0);
+            found = strstr(line, expected[i]) != NULL;
+        }
+        if (!found)
+            print_error("the replay help lacks \"%s\"\n", expected[i]);
+        assert_true(found);
+    }
+    player_close(&p);
+    drop_recording(&r);
+}
+
+/* After jumping to an event the replay plays on at the recorded pace. */
+static void replay_plays_on_after_jump(void **state)
+{
+    recording r;
+    player p;
+    make_recording(&r, "replay_jump_pace");
+    player_open(&p, r.path, 64);
+
+    app_key(p.app, 'n');
+    player_run(&p, 0);
+    assert_int_equal(player_status(&p).step, SET_STEP);
+    assert_int_equal(player_run(&p, 0), 0);
+    /* One second at x1 is 1000 steps, within one frame. */
+    player_run(&p, 1.0);
+    int64_t step = player_status(&p).step;
+    assert_true(step >= SET_STEP + 1000 - STEP_EVERY && step <= SET_STEP + 1000);
+    player_close(&p);
+    drop_recording(&r);
+}
+
 /* Files that cannot be replayed fail with exit status 2 before any screen. */
 static void replay_command_rejects_bad_files(void **state)
 {
@@ -527,6 +593,8 @@ int main(void)
         cmocka_unit_test(replay_parameter_keys_refused),
         cmocka_unit_test(replay_skips_damaged_chunk),
         cmocka_unit_test(replay_follows_growing_file),
+        cmocka_unit_test(replay_header_help_and_footer),
+        cmocka_unit_test(replay_plays_on_after_jump),
         cmocka_unit_test(replay_command_rejects_bad_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
