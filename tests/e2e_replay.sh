@@ -12,7 +12,9 @@
 #   - g, a step and Enter move the position to that step;
 #   - ? lists the replay keys;
 #   - a parameter key only says that a replay shows the recorded values;
-#   - q restores the terminal and exits with 0.
+#   - q restores the terminal and exits with 0;
+#   - a file with a damaged chunk still plays, and the count of skipped
+#     chunks is printed at the end.
 # Prints one line per check and exits 1 if any failed. Needs tmux.
 set -u
 
@@ -80,7 +82,7 @@ else
 fi
 
 # ---- a recording ---------------------------------------------------------------
-if ! "$bin" run grokking-cubic --headless --quiet --steps 8000 --record "$dir/run.gsr" \
+if ! "$bin" run grokking-cubic --headless --quiet --steps 20000 --record "$dir/run.gsr" \
     >/dev/null 2>"$dir/err"; then
     echo "FAIL record a headless run"
     sed 's/^/     | /' "$dir/err"
@@ -92,7 +94,7 @@ tm new-session -d -s e2e -x 110 -y 32 \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$bin' replay --speed 1/4 '$dir/run.gsr'; echo EXIT=\$?; sleep 30"
 tm set-option -s escape-time 0
 
-if wait_for "[replay x1/4]" 50 && header | grep -q "step [0-9 ]* of 8 000"; then
+if wait_for "[replay x1/4]" 50 && header | grep -q "step [0-9 ]* of 20 000"; then
     pass "header says replay and shows step of total"
 else
     fail "header says replay and shows step of total"
@@ -140,6 +142,30 @@ if wait_for "EXIT=0" 50 && ! tm capture-pane -p -t e2e | grep -qF "[?] help"; th
     pass "q restores the terminal and exits with 0"
 else
     fail "q restores the terminal and exits with 0"
+fi
+
+# ---- a damaged chunk ---------------------------------------------------------
+# Overwrite 8 bytes of the first chunk's zlib data, 16 bytes past its
+# 48-byte chunk header (the chunk magic is \x8bGSC\r\n\x1a\n).
+cp "$dir/run.gsr" "$dir/damaged.gsr"
+magic=$(LC_ALL=C grep -obUa 'GSC' "$dir/damaged.gsr" | head -n 1 | cut -d: -f1)
+printf 'DAMAGED!' | dd of="$dir/damaged.gsr" bs=1 seek=$((magic - 1 + 48 + 16)) conv=notrunc 2>/dev/null
+tm kill-server 2>/dev/null
+socket="grokscope-e2e-replay-$$-damaged"
+tm new-session -d -s e2e -x 110 -y 32 \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$bin' replay --speed 64 '$dir/damaged.gsr' 2>'$dir/damaged.err'; \
+     echo EXIT=\$?; sleep 30"
+if wait_for "end of file" 80 && header | grep -q "step 20 000 of 20 000"; then
+    pass "a damaged file plays to its end"
+else
+    fail "a damaged file plays to its end"
+fi
+tm send-keys -t e2e q
+if wait_for "EXIT=0" 50 && grep -q "skipped [1-9][0-9]* damaged chunk" "$dir/damaged.err"; then
+    pass "the skipped chunks are counted on exit: $(cat "$dir/damaged.err")"
+else
+    fail "the skipped chunks are counted on exit"
+    sed 's/^/     | /' "$dir/damaged.err"
 fi
 
 echo "e2e replay: $passed passed, $failed failed"

@@ -452,8 +452,8 @@ static void app_send(app *a, const gs_command *cmd)
         app_message(a, GS_LOG_WARN, "the command queue is full or the source takes no commands; try again");
 }
 
-/* In a replay, keys and commands that would change the run only say so.
- * Returns 1 when the app is a replay. */
+/* In a replay, show that keys and commands which would change the run have
+ * no effect. Returns 1 when the app is a replay, 0 otherwise. */
 static int app_replay_refuses(app *a)
 {
     if (a->mode != KEYS_MODE_REPLAY)

@@ -42,7 +42,7 @@ struct replay_source {
     size_t next_chunk;
 
     /* Playback clock, in recorded wall seconds. */
-    double clock;
+    double clock;                  /* until clock_set: seconds played before the first record */
     int clock_set;
     double last_tick;              /* CLOCK_MONOTONIC at the last poll, realtime only */
     double speed;
@@ -241,7 +241,9 @@ static int replay_poll(void *self, gs_frame *out)
         if (rs->paused)
             return 0;
         if (!rs->clock_set) {
-            rs->clock = rs->next.wall;
+            /* The clock starts at the first record; time that passed
+             * before it was read counts from there. */
+            rs->clock += rs->next.wall;
             rs->clock_set = 1;
         }
         double from = rs->delivered && rs->wall > rs->clock ? rs->wall : rs->clock;
@@ -533,12 +535,6 @@ int replay_source_open(replay_source **out, const char *path, const replay_sourc
         d->label[GS_LABEL_MAX - 1] = d->unit[sizeof d->unit - 1] = '\0';
     }
     rs->last_refresh = replay_now();
-    /* Start the clock at the first record, so that replay_source_advance
-     * counts from there. */
-    if (replay_fetch(rs)) {
-        rs->clock = rs->next.wall;
-        rs->clock_set = 1;
-    }
     *out = rs;
     return 0;
 }

@@ -44,11 +44,11 @@ typedef struct {
     /* Pop the oldest unread record into out. Returns 1 if one was read, 0 if none. */
     int (*poll)(void *self, gs_frame *out);
     /* Queue a command: a gs_command_kind, or a source_playback_command for
-     * a source that plays a recording. Returns 0; SOURCE_RESTART when the
-     * source will deliver its records again from an earlier point, so the
-     * screen must clear what it has; or -1 when the source cannot take the
-     * command now (queue full, a replay that does not train, nothing to go
-     * to). */
+     * a source that plays a recording. Returns 0 when taken. Returns
+     * SOURCE_RESTART when the source will deliver its records again from an
+     * earlier point, so the screen must clear its histories first. Returns
+     * -1 when the source cannot take the command now: a full queue, a
+     * replay that does not train, or no event or chunk to go to. */
     int (*command)(void *self, const gs_command *cmd);
     void (*status)(void *self, gs_trainer_status *out);
     /* Current parameter values, a copy. */
