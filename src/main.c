@@ -31,7 +31,8 @@ static void print_help(void)
          "  grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]\n"
          "                                        print a preset's predictions without training\n"
          "  grokscope replay FILE.gsr [--follow] [--speed S]\n"
-         "                                        play a recording on the live screen\n"
+         "                                        play a recording on the live screen (also:\n"
+         "                                        grokscope FILE.gsr)\n"
          "  grokscope export FILE.gsr --csv|--json|--svg OUT\n"
          "                                        convert a recording\n"
          "  grokscope presets                     list presets with their paper\n"
@@ -60,6 +61,10 @@ int main(int argc, char **argv)
             return gs_cli_theory(argc - 2, argv + 2);
         if (!strcmp(cmd, "replay"))
             return replay_run(argc - 2, argv + 2);
+        /* A recording given where a preset would go opens its replay. */
+        size_t len = strlen(cmd);
+        if (len > 4 && !strcmp(cmd + len - 4, ".gsr"))
+            return replay_run(argc - 1, argv + 1);
         if (!strcmp(cmd, "export"))
             return gs_cli_export(argc - 2, argv + 2);
     }

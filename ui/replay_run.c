@@ -111,6 +111,8 @@ int replay_run(int argc, char **argv)
     replay_source_close(rs);
     if (rc < 0) {
         fprintf(stderr, "grokscope: %s\n", err);
+        fprintf(stderr, "grokscope: to read a recording without a screen, use: grokscope export %s --csv OUT\n",
+                path);
         return 1;
     }
     return 0;
