@@ -324,8 +324,11 @@ static int replay_seek_chunk(replay_source *rs, int direction)
 }
 
 /* Find the step of the first event after the position (direction +1) or
- * the last event before it (-1), reading only the chunks flagged as holding
- * events. Returns 1 with *step set, or 0 when there is none. */
+ * the last event before it (-1), reading only the chunks flagged as
+ * containing events. Returns 1 with *step set, or 0 when there is none.
+ * NOTE: like the seeks, this assumes steps never decrease through the file,
+ * as the trainer writes them. In a file whose steps go back, n and N can
+ * miss events. */
 static int replay_find_event(replay_source *rs, int direction, int64_t *step, char *text, size_t textlen)
 {
     long n = (long)gs_replay_chunk_count(rs->r);

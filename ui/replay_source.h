@@ -7,9 +7,13 @@
  * index, so it inflates only the chunks it needs: a seek forward delivers the
  * records up to the target at once, and a seek backward (or far forward)
  * restarts the stream up to context_chunks chunks before the target, which
- * the screen receives as SOURCE_RESTART from command(). At the end of the file
- * the source looks for appended chunks about once a second, so a file still
- * being recorded keeps playing.
+ * the screen receives as SOURCE_RESTART from command(). At the end of the
+ * file the source looks for appended chunks about once a second, so a file
+ * still being recorded keeps playing.
+ *
+ * NOTE: after a restart the plots begin context_chunks chunks before the
+ * target (about a minute of recording at the default of 64), not at the
+ * start of the file.
  *
  * Parameter values come from the preset text of the header, parsed with
  * gs_preset_parse, with every GS_EVENT_SET before the position applied.
