@@ -13,8 +13,8 @@
 #   - ? lists the replay keys;
 #   - a parameter key only says that a replay shows the recorded values;
 #   - q restores the terminal and exits with 0;
-#   - a file with a damaged chunk still plays, and the count of skipped
-#     chunks is printed at the end.
+#   - a file with a damaged chunk, given without the word replay, still
+#     plays, and the count of skipped chunks is printed at the end.
 # Prints one line per check and exits 1 if any failed. Needs tmux.
 set -u
 
@@ -153,12 +153,12 @@ printf 'DAMAGED!' | dd of="$dir/damaged.gsr" bs=1 seek=$((magic - 1 + 48 + 16)) 
 tm kill-server 2>/dev/null
 socket="grokscope-e2e-replay-$$-damaged"
 tm new-session -d -s e2e -x 110 -y 32 \
-    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$bin' replay --speed 64 '$dir/damaged.gsr' 2>'$dir/damaged.err'; \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$bin' '$dir/damaged.gsr' --speed 64 2>'$dir/damaged.err'; \
      echo EXIT=\$?; sleep 30"
 if wait_for "end of file" 80 && header | grep -q "step 20 000 of 20 000"; then
-    pass "a damaged file plays to its end"
+    pass "grokscope FILE.gsr plays a damaged file to its end"
 else
-    fail "a damaged file plays to its end"
+    fail "grokscope FILE.gsr plays a damaged file to its end"
 fi
 tm send-keys -t e2e q
 if wait_for "EXIT=0" 50 && grep -q "skipped [1-9][0-9]* damaged chunk" "$dir/damaged.err"; then
