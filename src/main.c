@@ -4,6 +4,7 @@
  *   grokscope [PRESET|FILE] [--set NAME=VALUE]... [--seed N] [--record FILE.gsr]
  *   grokscope run PRESET --headless --steps N [--csv FILE] [--record FILE]
  *   grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]
+ *   grokscope replay FILE.gsr [--follow] [--speed S]
  *   grokscope export FILE.gsr --csv|--json|--svg OUT
  *   grokscope presets
  *
@@ -15,6 +16,7 @@
 
 #include "cli.h"
 #include "live.h"
+#include "replay_run.h"
 
 #define DEFAULT_PRESET "grokking-modular"
 
@@ -28,12 +30,15 @@ static void print_help(void)
          "                                        train without a screen; JSON summary on stdout\n"
          "  grokscope theory PRESET [--sweep NAME=FROM:TO:COUNT[:log]] [--json]\n"
          "                                        print a preset's predictions without training\n"
+         "  grokscope replay FILE.gsr [--follow] [--speed S]\n"
+         "                                        play a recording on the live screen (also:\n"
+         "                                        grokscope FILE.gsr)\n"
          "  grokscope export FILE.gsr --csv|--json|--svg OUT\n"
          "                                        convert a recording\n"
          "  grokscope presets                     list presets with their paper\n"
          "\n"
-         "Run 'grokscope run --help' or 'grokscope theory --help' for the options. When standard\n"
-         "output is not a terminal, 'grokscope PRESET' runs headless.");
+         "Run 'grokscope run --help', 'grokscope replay --help' or 'grokscope theory --help' for the\n"
+         "options. When standard output is not a terminal, 'grokscope PRESET' runs headless.");
 }
 
 int main(int argc, char **argv)
@@ -54,6 +59,12 @@ int main(int argc, char **argv)
             return gs_cli_run(argc - 2, argv + 2, live_run);
         if (!strcmp(cmd, "theory"))
             return gs_cli_theory(argc - 2, argv + 2);
+        if (!strcmp(cmd, "replay"))
+            return replay_run(argc - 2, argv + 2);
+        /* A recording given where a preset would go opens its replay. */
+        size_t len = strlen(cmd);
+        if (len > 4 && !strcmp(cmd + len - 4, ".gsr"))
+            return replay_run(argc - 1, argv + 1);
         if (!strcmp(cmd, "export"))
             return gs_cli_export(argc - 2, argv + 2);
     }

@@ -21,6 +21,10 @@ static void keys_table_has_no_duplicates(void **state)
                 for (int m = 0; m < KEYS_PER_BINDING && keys_table[j].key[m]; m++) {
                     if (i == j && k == m)
                         continue;
+                    /* A replay binding may take a key from a binding of every mode. */
+                    if (keys_table[i].mode != keys_table[j].mode
+                        && (keys_table[i].mode == KEYS_MODE_ANY || keys_table[j].mode == KEYS_MODE_ANY))
+                        continue;
                     if (keys_table[i].key[k] == keys_table[j].key[m]) {
                         print_error("key %d bound in entries %d and %d\n", keys_table[i].key[k], i, j);
                         fail();
@@ -30,23 +34,23 @@ static void keys_table_has_no_duplicates(void **state)
 
 static void keys_lookup_cases(void **state)
 {
-    assert_int_equal(keys_action_for('q'), ACTION_QUIT);
-    assert_int_equal(keys_action_for(' '), ACTION_PAUSE);
-    assert_int_equal(keys_action_for('?'), ACTION_HELP);
-    assert_int_equal(keys_action_for(KEYS_TAB), ACTION_FOCUS_NEXT);
-    assert_int_equal(keys_action_for('4'), ACTION_FOCUS_N);
-    assert_int_equal(keys_action_for(KEYS_ENTER), ACTION_ZOOM);
-    assert_int_equal(keys_action_for('z'), ACTION_ZOOM);
-    assert_int_equal(keys_action_for('j'), ACTION_PARAM_NEXT);
-    assert_int_equal(keys_action_for(KEYS_RIGHT), ACTION_PARAM_UP);
-    assert_int_equal(keys_action_for('-'), ACTION_PARAM_DOWN);
-    assert_int_equal(keys_action_for(':'), ACTION_COMMAND);
-    assert_int_equal(keys_action_for('l'), ACTION_LOG_Y);
-    assert_int_equal(keys_action_for('L'), ACTION_LOG_X);
-    assert_int_equal(keys_action_for('w'), ACTION_WINDOW);
-    assert_int_equal(keys_action_for('s'), ACTION_SMOOTH);
-    assert_int_equal(keys_action_for(KEYS_ESC), ACTION_CLOSE);
-    assert_int_equal(keys_action_for('['), ACTION_NONE);
+    assert_int_equal(keys_action_for('q', KEYS_MODE_LIVE), ACTION_QUIT);
+    assert_int_equal(keys_action_for(' ', KEYS_MODE_LIVE), ACTION_PAUSE);
+    assert_int_equal(keys_action_for('?', KEYS_MODE_LIVE), ACTION_HELP);
+    assert_int_equal(keys_action_for(KEYS_TAB, KEYS_MODE_LIVE), ACTION_FOCUS_NEXT);
+    assert_int_equal(keys_action_for('4', KEYS_MODE_LIVE), ACTION_FOCUS_N);
+    assert_int_equal(keys_action_for(KEYS_ENTER, KEYS_MODE_LIVE), ACTION_ZOOM);
+    assert_int_equal(keys_action_for('z', KEYS_MODE_LIVE), ACTION_ZOOM);
+    assert_int_equal(keys_action_for('j', KEYS_MODE_LIVE), ACTION_PARAM_NEXT);
+    assert_int_equal(keys_action_for(KEYS_RIGHT, KEYS_MODE_LIVE), ACTION_PARAM_UP);
+    assert_int_equal(keys_action_for('-', KEYS_MODE_LIVE), ACTION_PARAM_DOWN);
+    assert_int_equal(keys_action_for(':', KEYS_MODE_LIVE), ACTION_COMMAND);
+    assert_int_equal(keys_action_for('l', KEYS_MODE_LIVE), ACTION_LOG_Y);
+    assert_int_equal(keys_action_for('L', KEYS_MODE_LIVE), ACTION_LOG_X);
+    assert_int_equal(keys_action_for('w', KEYS_MODE_LIVE), ACTION_WINDOW);
+    assert_int_equal(keys_action_for('s', KEYS_MODE_LIVE), ACTION_SMOOTH);
+    assert_int_equal(keys_action_for(KEYS_ESC, KEYS_MODE_LIVE), ACTION_CLOSE);
+    assert_int_equal(keys_action_for('[', KEYS_MODE_LIVE), ACTION_NONE);
 }
 
 static void keys_tunable_lookup(void **state)
@@ -82,22 +86,73 @@ static void keys_names(void **state)
     assert_string_equal(out, "-");
 }
 
-/* Every binding's help text appears in the help when the rect is tall enough. */
-static void keys_help_lists_every_binding(void **state)
+/* Every binding of a mode has its help text in that mode's help, in table
+ * order, and no binding of another mode appears. */
+static void check_help_of_mode(int mode)
 {
     cells_buf b;
-    int lines = keys_help_lines(NULL);
+    int lines = keys_help_lines(NULL, mode);
     assert_int_equal(cells_init(&b, 100, lines, 0), 0);
-    keys_draw_help(&b, (cells_rect){0, 0, 100, lines}, NULL, 0);
+    keys_draw_help(&b, (cells_rect){0, 0, 100, lines}, NULL, mode, 0);
+    int row = 1;
     for (int i = 0; keys_table[i].action != ACTION_NONE; i++) {
+        if (keys_table[i].mode != KEYS_MODE_ANY && keys_table[i].mode != mode)
+            continue;
         char line[1024], expected[64];
         snprintf(expected, sizeof expected, "%.40s", keys_table[i].help);
-        assert_true(cells_row_text(&b, 1 + i, line, sizeof line) >= 0);
+        assert_true(cells_row_text(&b, row, line, sizeof line) >= 0);
         if (!strstr(line, expected)) {
-            print_error("help row %d is \"%s\", expected \"%s\"\n", 1 + i, line, expected);
+            print_error("help row %d is \"%s\", expected \"%s\"\n", row, line, expected);
             fail();
         }
+        row++;
     }
+    assert_int_equal(row, lines);
+    cells_free(&b);
+}
+
+static void keys_help_lists_every_binding(void **state)
+{
+    check_help_of_mode(KEYS_MODE_LIVE);
+    check_help_of_mode(KEYS_MODE_REPLAY);
+}
+
+/* In a replay the replay keys win; on a live screen they keep their
+ * ordinary meaning or none. */
+static void keys_replay_mode_lookup(void **state)
+{
+    assert_int_equal(keys_action_for('>', KEYS_MODE_REPLAY), ACTION_REPLAY_FASTER);
+    assert_int_equal(keys_action_for('<', KEYS_MODE_REPLAY), ACTION_REPLAY_SLOWER);
+    assert_int_equal(keys_action_for('g', KEYS_MODE_REPLAY), ACTION_REPLAY_GOTO);
+    assert_int_equal(keys_action_for('n', KEYS_MODE_REPLAY), ACTION_REPLAY_NEXT_EVENT);
+    assert_int_equal(keys_action_for('N', KEYS_MODE_REPLAY), ACTION_REPLAY_PREV_EVENT);
+    assert_int_equal(keys_action_for(KEYS_LEFT, KEYS_MODE_REPLAY), ACTION_REPLAY_BACK);
+    assert_int_equal(keys_action_for(KEYS_RIGHT, KEYS_MODE_REPLAY), ACTION_REPLAY_FORWARD);
+    assert_int_equal(keys_action_for('-', KEYS_MODE_REPLAY), ACTION_PARAM_DOWN);
+    assert_int_equal(keys_action_for(' ', KEYS_MODE_REPLAY), ACTION_PAUSE);
+    assert_int_equal(keys_action_for('>', KEYS_MODE_LIVE), ACTION_NONE);
+    assert_int_equal(keys_action_for('n', KEYS_MODE_LIVE), ACTION_NONE);
+    assert_int_equal(keys_action_for(KEYS_LEFT, KEYS_MODE_LIVE), ACTION_PARAM_DOWN);
+}
+
+/* The replay help names Left only on the replay binding: the parameter
+ * binding keeps just '-'. */
+static void keys_replay_help_drops_taken_keys(void **state)
+{
+    cells_buf b;
+    int lines = keys_help_lines(NULL, KEYS_MODE_REPLAY);
+    assert_int_equal(cells_init(&b, 100, lines, 1), 0);
+    keys_draw_help(&b, (cells_rect){0, 0, 100, lines}, NULL, KEYS_MODE_REPLAY, 0);
+    int found = 0;
+    for (int y = 0; y < lines; y++) {
+        char line[1024];
+        assert_true(cells_row_text(&b, y, line, sizeof line) >= 0);
+        if (strstr(line, "lower the selected parameter")) {
+            found = 1;
+            assert_null(strstr(line, "Left"));
+        }
+    }
+    assert_true(found);
     cells_free(&b);
 }
 
@@ -109,6 +164,8 @@ int main(void)
         cmocka_unit_test(keys_tunable_lookup),
         cmocka_unit_test(keys_names),
         cmocka_unit_test(keys_help_lists_every_binding),
+        cmocka_unit_test(keys_replay_mode_lookup),
+        cmocka_unit_test(keys_replay_help_drops_taken_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,8 @@ typedef struct {
 
 struct app {
     ui_source *src;
+    int mode;                           /* KEYS_MODE_LIVE, or KEYS_MODE_REPLAY for a source with playback */
+    source_playback playback;           /* the replay's state; zero in a live run */
     const gs_preset *preset;
     const gs_series_decl *decl;
     int nseries;
@@ -185,6 +187,7 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
         return -1;
     }
     a->src = src;
+    a->mode = src->playback ? KEYS_MODE_REPLAY : KEYS_MODE_LIVE;
     if (o->record_path)
         snprintf(a->record_path, sizeof a->record_path, "%s", o->record_path);
     a->preset = src->preset(src->self);
@@ -227,10 +230,10 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
 
     /* A tunable key that a global binding shadows never reaches the tunable,
      * so report it once instead of ignoring the key silently. */
-    for (int i = 0; a->preset && i < a->preset->ntunable; i++) {
+    for (int i = 0; a->mode == KEYS_MODE_LIVE && a->preset && i < a->preset->ntunable; i++) {
         const gs_tunable *t = &a->preset->tunable[i];
-        if ((t->key_down && keys_action_for(t->key_down) != ACTION_NONE)
-            || (t->key_up && keys_action_for(t->key_up) != ACTION_NONE))
+        if ((t->key_down && keys_action_for(t->key_down, a->mode) != ACTION_NONE)
+            || (t->key_up && keys_action_for(t->key_up, a->mode) != ACTION_NONE))
             app_message(a, GS_LOG_WARN, "the keys of %s clash with screen keys; use the parameter list or :set",
                         t->name);
     }
@@ -240,6 +243,24 @@ int app_create(app **out, ui_source *src, const app_options *o, char *err, size_
     app_refresh(a);
     *out = a;
     return 0;
+}
+
+void app_reset_history(app *a)
+{
+    for (int i = 0; i < a->nseries; i++)
+        history_clear(&a->hist[i]);
+    a->theory_stale = 0;
+    a->nevents = 0;
+    for (int i = 0; i < GS_MAX_TUNABLE; i++)
+        a->pending[i] = NAN;
+    /* Events delivered again must show again, not pass as echoes. */
+    for (int i = 0; i < APP_ECHOES; i++)
+        a->echo[i][0] = '\0';
+}
+
+const history *app_history(const app *a, int series)
+{
+    return series >= 0 && series < a->nseries ? &a->hist[series] : NULL;
 }
 
 void app_free(app *a)
@@ -404,7 +425,12 @@ void app_refresh(app *a)
 
     a->src->status(a->src->self, &a->status);
     a->src->params(a->src->self, &a->params);
-    if (a->status.finished && !was_finished)
+    if (a->src->playback)
+        a->src->playback(a->src->self, &a->playback);
+    if (a->status.finished && !was_finished && a->mode == KEYS_MODE_REPLAY)
+        app_message(a, GS_LOG_INFO, "replay: end of the recording at step %lld; new chunks play if the file "
+                    "grows; g or Left goes back, q quits", (long long)a->status.step);
+    else if (a->status.finished && !was_finished)
         app_message(a, GS_LOG_INFO, "training finished at step %lld; the plots stay until you press q",
                     (long long)a->status.step);
 }
@@ -427,8 +453,29 @@ static int app_recording(const app *a)
 
 static void app_send(app *a, const gs_command *cmd)
 {
-    if (a->src->command(a->src->self, cmd) != 0)
+    int rc = a->src->command(a->src->self, cmd);
+    if (rc == SOURCE_RESTART)
+        app_reset_history(a);
+    else if (rc != 0 && a->mode == KEYS_MODE_LIVE)
         app_message(a, GS_LOG_WARN, "the command queue is full or the source takes no commands; try again");
+}
+
+/* In a replay, show that keys and commands which would change the run have
+ * no effect. Returns 1 when the app is a replay, 0 otherwise. */
+static int app_replay_refuses(app *a)
+{
+    if (a->mode != KEYS_MODE_REPLAY)
+        return 0;
+    app_message(a, GS_LOG_WARN, "replay: parameters are as recorded");
+    return 1;
+}
+
+/* Send a playback control. The replay source reports the outcome (where it
+ * went, or why it could not) through gs_log, which the screen shows. */
+static void app_playback(app *a, int kind, double value)
+{
+    gs_command cmd = {.kind = kind, .value = value};
+    app_send(a, &cmd);
 }
 
 /* Request name = value after checking the bounds of a tunable. */
@@ -494,6 +541,22 @@ static int app_run_command(app *a, const char *line)
         snprintf(verb, sizeof verb, "set");
         n = 3;
     }
+    if (strcmp(verb, "goto") == 0 || strcmp(verb, "g") == 0) {
+        char *end = NULL;
+        double step = n >= 2 ? strtod(name, &end) : NAN;
+        if (a->mode != KEYS_MODE_REPLAY) {
+            app_message(a, GS_LOG_WARN, "goto works in a replay only (grokscope replay FILE.gsr)");
+            return 0;
+        }
+        if (n < 2 || end == name || *end || !isfinite(step) || step < 0) {
+            app_message(a, GS_LOG_WARN, "usage: goto STEP, e.g. goto 12000");
+            return 0;
+        }
+        app_playback(a, SOURCE_CMD_SEEK_STEP, floor(step));
+        return 0;
+    }
+    if ((strcmp(verb, "set") == 0 || strcmp(verb, "reset") == 0) && app_replay_refuses(a))
+        return 0;
     if (strcmp(verb, "set") == 0) {
         char *end = NULL;
         double value = n == 3 ? strtod(rest, &end) : NAN;
@@ -536,8 +599,11 @@ static int app_run_command(app *a, const char *line)
     }
     if (strcmp(verb, "quit") == 0 || strcmp(verb, "q") == 0)
         return APP_QUIT;
-    app_message(a, GS_LOG_WARN,
-                "unknown command '%s'; try: set NAME VALUE, reset, reset cold, pause, resume, quit", verb);
+    if (a->mode == KEYS_MODE_REPLAY)
+        app_message(a, GS_LOG_WARN, "unknown command '%s'; try: goto STEP, pause, resume, quit", verb);
+    else
+        app_message(a, GS_LOG_WARN, "unknown command '%s'; try: set NAME VALUE, reset, reset cold, pause, "
+                    "resume, quit", verb);
     return 0;
 }
 
@@ -579,7 +645,7 @@ int app_key(app *a, int key)
 
     if (a->command_open)
         return app_command_key(a, key);
-    action = keys_action_for(key);
+    action = keys_action_for(key, a->mode);
     if (a->messages_open) {
         if (action == ACTION_MESSAGES || action == ACTION_CLOSE)
             a->messages_open = 0;
@@ -596,7 +662,7 @@ int app_key(app *a, int key)
             a->help_open = 0;
         if (action == ACTION_QUIT)
             return APP_QUIT;
-        if (action == ACTION_PARAM_NEXT && a->help_scroll + 1 < keys_help_lines(a->preset))
+        if (action == ACTION_PARAM_NEXT && a->help_scroll + 1 < keys_help_lines(a->preset, a->mode))
             a->help_scroll++;
         if (action == ACTION_PARAM_PREV && a->help_scroll > 0)
             a->help_scroll--;
@@ -646,6 +712,8 @@ int app_key(app *a, int key)
         return APP_REDRAW;
     case ACTION_PARAM_DOWN:
     case ACTION_PARAM_UP:
+        if (app_replay_refuses(a))
+            return APP_REDRAW;
         if (a->preset && a->preset->ntunable > 0)
             app_step_param(a, a->selected, action == ACTION_PARAM_UP ? 1 : -1);
         return APP_REDRAW;
@@ -654,6 +722,8 @@ int app_key(app *a, int key)
         a->command[0] = '\0';
         return APP_REDRAW;
     case ACTION_RESET: {
+        if (app_replay_refuses(a))
+            return APP_REDRAW;
         gs_command cmd = {.kind = GS_CMD_RESET, .value = 0};
         app_send(a, &cmd);
         app_message(a, GS_LOG_INFO, "reset requested (fresh draw from the prior)");
@@ -672,6 +742,22 @@ int app_key(app *a, int key)
             app_message(a, GS_LOG_INFO, "%s", msg);
         return APP_REDRAW;
     }
+    case ACTION_REPLAY_FASTER:
+    case ACTION_REPLAY_SLOWER:
+        app_playback(a, SOURCE_CMD_SPEED, action == ACTION_REPLAY_FASTER ? 1 : -1);
+        return APP_REDRAW;
+    case ACTION_REPLAY_GOTO:
+        a->command_open = 1;
+        snprintf(a->command, sizeof a->command, "goto ");
+        return APP_REDRAW;
+    case ACTION_REPLAY_NEXT_EVENT:
+    case ACTION_REPLAY_PREV_EVENT:
+        app_playback(a, SOURCE_CMD_NEXT_EVENT, action == ACTION_REPLAY_NEXT_EVENT ? 1 : -1);
+        return APP_REDRAW;
+    case ACTION_REPLAY_BACK:
+    case ACTION_REPLAY_FORWARD:
+        app_playback(a, SOURCE_CMD_SEEK_CHUNK, action == ACTION_REPLAY_FORWARD ? 1 : -1);
+        return APP_REDRAW;
     case ACTION_NONE:
         break;
     default:
@@ -685,6 +771,8 @@ int app_key(app *a, int key)
     }
 
     int t = keys_tunable_for(a->preset, key, &direction);
+    if (t >= 0 && app_replay_refuses(a))
+        return APP_REDRAW;
     if (t >= 0) {
         a->selected = t;
         app_step_param(a, t, direction);
@@ -751,15 +839,31 @@ static void app_draw_header(app *a, cells_buf *b)
     format_grouped(steps_per_s, rate, sizeof rate);
     n = header_add(pieces, n, 1, normal, "grokscope");
     n = header_add(pieces, n, 9, normal, "%s", a->preset ? a->preset->name : "?");
-    if (a->src->kind && strcmp(a->src->kind, "live") != 0)
-        n = header_add(pieces, n, 3, normal, "[%s]", a->src->kind);
-    n = header_add(pieces, n, 10, normal, "step %s", step);
+    if (a->mode == KEYS_MODE_REPLAY) {
+        char speed[16];
+        const source_playback *pb = &a->playback;
+        if (pb->speed < 1 && pb->speed > 0)
+            snprintf(speed, sizeof speed, "x1/%.0f", 1 / pb->speed);
+        else
+            snprintf(speed, sizeof speed, "x%.0f", pb->speed);
+        n = header_add(pieces, n, 9, STYLE_WARN, "[%s %s%s]", a->src->kind ? a->src->kind : "replay", speed,
+                       pb->following ? " following" : "");
+        char total[32];
+        format_grouped((long long)pb->last_step, total, sizeof total);
+        n = header_add(pieces, n, 10, normal, "step %s of %s", step, total);
+    } else {
+        if (a->src->kind && strcmp(a->src->kind, "live") != 0)
+            n = header_add(pieces, n, 3, normal, "[%s]", a->src->kind);
+        n = header_add(pieces, n, 10, normal, "step %s", step);
+    }
     n = header_add(pieces, n, 8, normal, "t=%.4g", s->t);
     n = header_add(pieces, n, 5, normal, "%s steps/s", rate);
     if (s->frames_dropped)
         n = header_add(pieces, n, 7, STYLE_WARN, "dropped %llu", (unsigned long long)s->frames_dropped);
     const char *recording = app_recording_path(a);
-    if (recording) {
+    if (a->mode == KEYS_MODE_REPLAY) {
+        /* A replay cannot record, so REC off would only take room. */
+    } else if (recording) {
         const char *base = strrchr(recording, '/');
         base = base ? base + 1 : recording;
         n = header_add(pieces, n, 7, STYLE_ERROR, "REC %s %.40s", b->ascii ? "*" : "\u25cf", base);
@@ -776,6 +880,8 @@ static void app_draw_header(app *a, cells_buf *b)
         n = header_add(pieces, n, 6, normal, "theory current");
     if (s->diverged)
         n = header_add(pieces, n, 9, STYLE_ERROR, "DIVERGED");
+    else if (s->finished && a->mode == KEYS_MODE_REPLAY)
+        n = header_add(pieces, n, 9, normal, "end of file");
     else if (s->finished)
         n = header_add(pieces, n, 9, normal, "finished");
     else if (s->paused)
@@ -913,7 +1019,7 @@ static void app_draw_messages(app *a, cells_buf *b, cells_rect body)
 static void app_draw_help(app *a, cells_buf *b, cells_rect body)
 {
     int w = body.w - 4 < 90 ? body.w - 4 : 90;
-    int lines = keys_help_lines(a->preset);
+    int lines = keys_help_lines(a->preset, a->mode);
     int h = lines + 2 < body.h ? lines + 2 : body.h;
     int visible = h - 2;
 
@@ -926,7 +1032,7 @@ static void app_draw_help(app *a, cells_buf *b, cells_rect body)
         title = b->ascii ? "help: Up/Down scroll, Esc or ? closes"
                          : "help: \u2191/\u2193 scroll, Esc or ? closes";
     cells_box(b, r, title, STYLE_FOCUS, STYLE_TITLE);
-    keys_draw_help(b, (cells_rect){r.x + 2, r.y + 1, r.w - 4, visible}, a->preset, a->help_scroll);
+    keys_draw_help(b, (cells_rect){r.x + 2, r.y + 1, r.w - 4, visible}, a->preset, a->mode, a->help_scroll);
 }
 
 static void app_draw_too_small(cells_buf *b)
@@ -952,7 +1058,7 @@ void app_render(app *a, cells_buf *b)
     cells_rect body = {0, 1, b->width, b->height - 3};
     app_draw_header(a, b);
     app_draw_panels(a, b, body);
-    keys_draw_footer(b, b->height - 2, b->width);
+    keys_draw_footer(b, b->height - 2, b->width, a->mode);
     app_draw_message_line(a, b, b->height - 1);
     if (a->help_open)
         app_draw_help(a, b, body);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "cells.h"
+#include "history.h"
 #include "source.h"
 
 #define APP_MIN_WIDTH 80
@@ -44,6 +45,12 @@ void app_feed(app *a, const gs_frame *f);
 /* Poll the source until it is empty or max records were read; returns the
  * number read. */
 int app_drain(app *a, int max);
+/* Clear the plot histories and event marks, for a source that delivers its
+ * records again from an earlier point (a replay seeking back). Messages and
+ * panel settings stay. */
+void app_reset_history(app *a);
+/* The history of series i, or NULL when there is no such series. */
+const history *app_history(const app *a, int series);
 /* Copy the source's status and parameter values. */
 void app_refresh(app *a);
 /* Handle one key (a character or a KEYS_* code); returns APP_* flags. */

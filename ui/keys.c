@@ -9,44 +9,128 @@
 #include "style.h"
 
 const keys_binding keys_table[] = {
-    {{'q'}, ACTION_QUIT, "q", "q", "quit (the recording, if any, is closed first)", "quit"},
-    {{' '}, ACTION_PAUSE, "space", "space", "pause or resume training", "pause"},
-    {{'?', 'h'}, ACTION_HELP, "? h", "? h", "show or hide this help", "help"},
-    {{KEYS_TAB}, ACTION_FOCUS_NEXT, "Tab", "Tab", "focus the next panel", NULL},
-    {{KEYS_BTAB}, ACTION_FOCUS_PREV, "S-Tab", "S-Tab", "focus the previous panel", NULL},
-    {{'1'}, ACTION_FOCUS_N, "1-9", "1-9", "focus panel 1 to 9", NULL},
-    {{KEYS_ENTER, 'z'}, ACTION_ZOOM, "Enter z", "Enter z", "zoom the focused panel, and back", "zoom"},
-    {{KEYS_UP, 'k'}, ACTION_PARAM_PREV, "\u2191 k", "Up k", "select the previous parameter", NULL},
-    {{KEYS_DOWN, 'j'}, ACTION_PARAM_NEXT, "\u2193 j", "Down j", "select the next parameter", NULL},
+    {{'q'}, ACTION_QUIT, "q", "q", "quit (the recording, if any, is closed first)", "quit", KEYS_MODE_ANY},
+    {{' '}, ACTION_PAUSE, "space", "space",
+     "pause or resume training (in a replay, the playback)", "pause", KEYS_MODE_ANY},
+    {{'?', 'h'}, ACTION_HELP, "? h", "? h", "show or hide this help", "help", KEYS_MODE_ANY},
+    {{'>'}, ACTION_REPLAY_FASTER, ">", ">",
+     "replay: play twice as fast (up to x64)", "faster", KEYS_MODE_REPLAY},
+    {{'<'}, ACTION_REPLAY_SLOWER, "<", "<", "replay: play half as fast (down to x1/4)", "slower",
+     KEYS_MODE_REPLAY},
+    {{'g'}, ACTION_REPLAY_GOTO, "g", "g",
+     "replay: go to a step (type it, then Enter)", "go to", KEYS_MODE_REPLAY},
+    {{'n'}, ACTION_REPLAY_NEXT_EVENT, "n", "n", "replay: jump to the next event", "event", KEYS_MODE_REPLAY},
+    {{'N'}, ACTION_REPLAY_PREV_EVENT, "N", "N",
+     "replay: jump back to the previous event", NULL, KEYS_MODE_REPLAY},
+    {{KEYS_LEFT}, ACTION_REPLAY_BACK, "\u2190", "Left",
+     "replay: go back one chunk (about 1 s of recording)", NULL, KEYS_MODE_REPLAY},
+    {{KEYS_RIGHT}, ACTION_REPLAY_FORWARD, "\u2192", "Right",
+     "replay: go on one chunk (about 1 s of recording)", NULL, KEYS_MODE_REPLAY},
+    {{KEYS_TAB}, ACTION_FOCUS_NEXT, "Tab", "Tab", "focus the next panel", NULL, KEYS_MODE_ANY},
+    {{KEYS_BTAB}, ACTION_FOCUS_PREV, "S-Tab", "S-Tab", "focus the previous panel", NULL, KEYS_MODE_ANY},
+    {{'1'}, ACTION_FOCUS_N, "1-9", "1-9", "focus panel 1 to 9", NULL, KEYS_MODE_ANY},
+    {{KEYS_ENTER, 'z'}, ACTION_ZOOM, "Enter z", "Enter z",
+     "zoom the focused panel, and back", "zoom", KEYS_MODE_ANY},
+    {{KEYS_UP, 'k'}, ACTION_PARAM_PREV, "\u2191 k", "Up k",
+     "select the previous parameter", NULL, KEYS_MODE_ANY},
+    {{KEYS_DOWN, 'j'}, ACTION_PARAM_NEXT, "\u2193 j", "Down j",
+     "select the next parameter", NULL, KEYS_MODE_ANY},
     {{KEYS_LEFT, '-'}, ACTION_PARAM_DOWN, "\u2190 -", "Left -",
-     "lower the selected parameter by its step", NULL},
+     "lower the selected parameter by its step", NULL, KEYS_MODE_ANY},
     {{KEYS_RIGHT, '+', '='}, ACTION_PARAM_UP, "\u2192 + =", "Right + =",
-     "raise the selected parameter by its step", "change"},
+     "raise the selected parameter by its step", "change", KEYS_MODE_ANY},
     {{':'}, ACTION_COMMAND, ":", ":",
-     "command line: set NAME VALUE, reset, reset cold, pause, resume, quit", "command"},
-    {{'r'}, ACTION_RESET, "r", "r", "reset the weights to a fresh draw from the prior", "reset"},
-    {{'l'}, ACTION_LOG_Y, "l", "l", "log scale on y for the focused plot (-log p for a histogram)", "log-y"},
-    {{'L'}, ACTION_LOG_X, "L", "L", "log scale on x for the focused plot", NULL},
-    {{'w'}, ACTION_WINDOW, "w", "w", "time window of the focused plot: all, last 10%, last 1%", "window"},
-    {{'s'}, ACTION_SMOOTH, "s", "s", "smooth the focused plot (moving average, raw dimmed)", "smooth"},
-    {{'x'}, ACTION_X_UNIT, "x", "x", "x axis in steps or in Langevin time t = step * lr", NULL},
-    {{'0'}, ACTION_Y_ZERO, "0", "0", "y axis from zero, or fitted to the data", NULL},
-    {{'R'}, ACTION_RECORD, "R", "R", "start or stop recording", NULL},
-    {{'m'}, ACTION_MESSAGES, "m", "m", "show the last messages and engine log lines", NULL},
+     "command line: set NAME VALUE, reset, reset cold, pause, resume, quit; in a replay goto STEP", "command",
+     KEYS_MODE_ANY},
+    {{'r'}, ACTION_RESET, "r", "r",
+     "reset the weights to a fresh draw from the prior", "reset", KEYS_MODE_ANY},
+    {{'l'}, ACTION_LOG_Y, "l", "l",
+     "log scale on y for the focused plot (-log p for a histogram)", "log-y", KEYS_MODE_ANY},
+    {{'L'}, ACTION_LOG_X, "L", "L", "log scale on x for the focused plot", NULL, KEYS_MODE_ANY},
+    {{'w'}, ACTION_WINDOW, "w", "w",
+     "time window of the focused plot: all, last 10%, last 1%", "window", KEYS_MODE_ANY},
+    {{'s'}, ACTION_SMOOTH, "s", "s",
+     "smooth the focused plot (moving average, raw dimmed)", "smooth", KEYS_MODE_ANY},
+    {{'x'}, ACTION_X_UNIT, "x", "x",
+     "x axis in steps or in Langevin time t = step * lr", NULL, KEYS_MODE_ANY},
+    {{'0'}, ACTION_Y_ZERO, "0", "0", "y axis from zero, or fitted to the data", NULL, KEYS_MODE_ANY},
+    {{'R'}, ACTION_RECORD, "R", "R", "start or stop recording", NULL, KEYS_MODE_ANY},
+    {{'m'}, ACTION_MESSAGES, "m", "m", "show the last messages and engine log lines", NULL, KEYS_MODE_ANY},
     {{KEYS_ESC}, ACTION_CLOSE, "Esc", "Esc", "close the help, the messages, the command line or the zoom",
-     NULL},
-    {{0}, ACTION_NONE, NULL, NULL, NULL, NULL},
+     NULL, KEYS_MODE_ANY},
+    {{0}, ACTION_NONE, NULL, NULL, NULL, NULL, KEYS_MODE_ANY},
 };
 
-int keys_action_for(int key)
+static int keys_binding_has(const keys_binding *k, int key)
+{
+    for (int i = 0; i < KEYS_PER_BINDING && k->key[i]; i++)
+        if (k->key[i] == key)
+            return 1;
+    return 0;
+}
+
+/* Index of the binding of key that works in mode, or -1. A binding made for
+ * this mode wins over one for every mode. */
+static int keys_find(int key, int mode)
+{
+    for (int i = 0; keys_table[i].action != ACTION_NONE; i++)
+        if (keys_table[i].mode == mode && mode != KEYS_MODE_ANY && keys_binding_has(&keys_table[i], key))
+            return i;
+    for (int i = 0; keys_table[i].action != ACTION_NONE; i++)
+        if (keys_table[i].mode == KEYS_MODE_ANY && keys_binding_has(&keys_table[i], key))
+            return i;
+    return -1;
+}
+
+int keys_action_for(int key, int mode)
 {
     if (key >= '1' && key <= '9')
         return ACTION_FOCUS_N;
-    for (int i = 0; keys_table[i].action != ACTION_NONE; i++)
-        for (int k = 0; k < KEYS_PER_BINDING && keys_table[i].key[k]; k++)
-            if (keys_table[i].key[k] == key)
-                return keys_table[i].action;
-    return ACTION_NONE;
+    int i = keys_find(key, mode);
+    return i < 0 ? ACTION_NONE : keys_table[i].action;
+}
+
+static int keys_in_mode(const keys_binding *k, int mode)
+{
+    return k->mode == KEYS_MODE_ANY || k->mode == mode;
+}
+
+/* Indexes of the bindings that work in mode, in table order; returns their
+ * number. */
+static int keys_list(int mode, int *out, int cap)
+{
+    int n = 0;
+    for (int i = 0; keys_table[i].action != ACTION_NONE && n < cap; i++)
+        if (keys_in_mode(&keys_table[i], mode))
+            out[n++] = i;
+    return n;
+}
+
+/* The key names of binding k as the help shows them in mode: its label,
+ * or, when a binding of that mode takes some of its keys, the names of the
+ * keys it keeps. */
+static void keys_label_in_mode(const keys_binding *k, int mode, int ascii, char *out, size_t len)
+{
+    int shadowed = 0;
+    for (int i = 0; i < KEYS_PER_BINDING && k->key[i]; i++) {
+        int owner = keys_find(k->key[i], mode);
+        if (owner < 0 || &keys_table[owner] != k)
+            shadowed = 1;
+    }
+    if (!shadowed) {
+        snprintf(out, len, "%s", ascii ? k->ascii_label : k->label);
+        return;
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < KEYS_PER_BINDING && k->key[i] && used < len; i++) {
+        int owner = keys_find(k->key[i], mode);
+        if (owner < 0 || &keys_table[owner] != k)
+            continue;
+        char name[16];
+        keys_name(k->key[i], ascii, name, sizeof name);
+        used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", name);
+    }
 }
 
 int keys_tunable_for(const gs_preset *p, int key, int *direction)
@@ -104,21 +188,21 @@ void keys_name(int key, int ascii, char *out, size_t len)
     }
 }
 
-int keys_help_lines(const gs_preset *p)
+#define KEYS_TABLE_MAX 64
+
+int keys_help_lines(const gs_preset *p, int mode)
 {
-    int nkeys = 0;
-    while (keys_table[nkeys].action != ACTION_NONE)
-        nkeys++;
+    int list[KEYS_TABLE_MAX];
+    int nkeys = keys_list(mode, list, KEYS_TABLE_MAX);
     return 1 + nkeys + (p && p->ntunable ? 2 + p->ntunable : 0);
 }
 
 /* Line `line` of the help text: a title (keys NULL) or key names and text. */
-static void help_line_text(const gs_preset *p, int line, int ascii, char *keys, size_t keys_len, char *text,
-                           size_t text_len)
+static void help_line_text(const gs_preset *p, int mode, int line, int ascii, char *keys, size_t keys_len,
+                           char *text, size_t text_len)
 {
-    int nkeys = 0;
-    while (keys_table[nkeys].action != ACTION_NONE)
-        nkeys++;
+    int list[KEYS_TABLE_MAX];
+    int nkeys = keys_list(mode, list, KEYS_TABLE_MAX);
 
     keys[0] = text[0] = '\0';
     if (line == 0) {
@@ -127,8 +211,8 @@ static void help_line_text(const gs_preset *p, int line, int ascii, char *keys, 
     }
     line--;
     if (line < nkeys) {
-        const keys_binding *k = &keys_table[line];
-        snprintf(keys, keys_len, "%s", ascii ? k->ascii_label : k->label);
+        const keys_binding *k = &keys_table[list[line]];
+        keys_label_in_mode(k, mode, ascii, keys, keys_len);
         snprintf(text, text_len, "%s", k->help);
         return;
     }
@@ -136,7 +220,10 @@ static void help_line_text(const gs_preset *p, int line, int ascii, char *keys, 
     if (line == 0)
         return;
     if (line == 1) {
-        snprintf(text, text_len, "Parameter keys (lower, raise)");
+        if (mode == KEYS_MODE_REPLAY)
+            snprintf(text, text_len, "Parameter keys (a replay shows the recorded values)");
+        else
+            snprintf(text, text_len, "Parameter keys (lower, raise)");
         return;
     }
     const gs_tunable *t = &p->tunable[line - 2];
@@ -148,14 +235,14 @@ static void help_line_text(const gs_preset *p, int line, int ascii, char *keys, 
              t->rebuild ? " (a change restarts training)" : "");
 }
 
-void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int first)
+void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int mode, int first)
 {
     const int label_w = 11;
-    int total = keys_help_lines(p);
+    int total = keys_help_lines(p, mode);
 
     for (int y = 0; y < r.h && first + y < total; y++) {
         char keys[40], text[256];
-        help_line_text(p, first + y, b->ascii, keys, sizeof keys, text, sizeof text);
+        help_line_text(p, mode, first + y, b->ascii, keys, sizeof keys, text, sizeof text);
         if (!keys[0]) {
             cells_text(b, r.x, r.y + y, text, STYLE_TITLE, r.w);
             continue;
@@ -165,12 +252,21 @@ void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int first)
     }
 }
 
-void keys_draw_footer(cells_buf *b, int y, int width)
+/* Whether action changes the run, which a replay cannot do. */
+static int keys_changes_run(int action)
+{
+    return action == ACTION_PARAM_DOWN || action == ACTION_PARAM_UP || action == ACTION_RESET
+           || action == ACTION_RECORD;
+}
+
+void keys_draw_footer(cells_buf *b, int y, int width, int mode)
 {
     int x = 1;
     for (int i = 0; keys_table[i].action != ACTION_NONE; i++) {
         const keys_binding *k = &keys_table[i];
-        if (!k->footer)
+        if (!k->footer || !keys_in_mode(k, mode))
+            continue;
+        if (mode == KEYS_MODE_REPLAY && keys_changes_run(k->action))
             continue;
         const char *label = b->ascii ? k->ascii_label : k->label;
         /* Only the first key name of the label, e.g. "?" of "? h". */

@@ -50,8 +50,22 @@ typedef enum {
     ACTION_Y_ZERO,
     ACTION_RECORD,
     ACTION_MESSAGES,
-    ACTION_CLOSE
+    ACTION_CLOSE,
+    ACTION_REPLAY_FASTER,
+    ACTION_REPLAY_SLOWER,
+    ACTION_REPLAY_GOTO,
+    ACTION_REPLAY_NEXT_EVENT,
+    ACTION_REPLAY_PREV_EVENT,
+    ACTION_REPLAY_BACK,
+    ACTION_REPLAY_FORWARD
 } keys_action;
+
+/* Which screens a binding works on; see keys_binding.mode. */
+typedef enum {
+    KEYS_MODE_ANY = 0,
+    KEYS_MODE_LIVE = 1,
+    KEYS_MODE_REPLAY = 2
+} keys_mode;
 
 #define KEYS_PER_BINDING 3
 
@@ -62,14 +76,18 @@ typedef struct {
     const char *ascii_label;    /* the same in ASCII */
     const char *help;           /* what the key does */
     const char *footer;         /* short text for the footer, or NULL */
+    int mode;                   /* keys_mode: KEYS_MODE_ANY, or the one screen it
+                                   works on. In a replay, a replay binding wins
+                                   over another binding of the same key. */
 } keys_binding;
 
 /* The table, ending with an entry whose action is ACTION_NONE. */
 extern const keys_binding keys_table[];
 
-/* Return the action bound to key, or ACTION_NONE. Digits 1-9 map to
+/* Return the action bound to key on a screen of the given mode
+ * (KEYS_MODE_LIVE or KEYS_MODE_REPLAY), or ACTION_NONE. Digits 1-9 map to
  * ACTION_FOCUS_N. */
-int keys_action_for(int key);
+int keys_action_for(int key, int mode);
 
 /* Return the index of the tunable of p that key lowers (*direction = -1) or
  * raises (+1), or -1 when no tunable uses the key. */
@@ -78,13 +96,16 @@ int keys_tunable_for(const gs_preset *p, int key, int *direction);
 /* Write a printable name of key ("[", "Tab", "Up") into out. */
 void keys_name(int key, int ascii, char *out, size_t len);
 
-/* Number of lines of the help text for preset p (p may be NULL). */
-int keys_help_lines(const gs_preset *p);
+/* Number of lines of the help text for preset p (p may be NULL) on a
+ * screen of the given mode. */
+int keys_help_lines(const gs_preset *p, int mode);
 /* Draw the help text into rect r of b from line first on: every binding of
- * the table, then the keys of the tunable parameters of p. */
-void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int first);
+ * the table that works in mode, then the keys of the tunable parameters of
+ * p. */
+void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int mode, int first);
 
-/* Draw the footer: the bindings that have footer text, as many as fit. */
-void keys_draw_footer(cells_buf *b, int y, int width);
+/* Draw the footer: the bindings of mode that have footer text, as many as
+ * fit. A replay leaves out the keys that would change the run. */
+void keys_draw_footer(cells_buf *b, int y, int width, int mode);
 
 #endif
