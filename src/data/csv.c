@@ -238,9 +238,9 @@ static int csv_parse_line(csv_reader *r, const char *s, size_t len, size_t line)
     size_t n = csv_count_cells(whole.text, whole.len);
     if (r->cols != 0 && n != r->cols) {
         snprintf(r->err, r->errlen,
-                 "%s:%zu: this row has %zu columns, but line %zu has %zu; every row must have "
-                 "the same number of columns",
-                 r->name, line, n, r->cols_line, r->cols);
+                 "%s:%zu: this row has %zu column%s, but line %zu has %zu; every row must "
+                 "have the same number of columns",
+                 r->name, line, n, n == 1 ? "" : "s", r->cols_line, r->cols);
         return -1;
     }
     if (r->cols == 0) {

@@ -139,12 +139,12 @@ static int npy_parse_string(npy_cursor *c, const char **start, size_t *n)
         return npy_syntax_error(c, "expected a quoted string");
     char quote = c->text[c->pos];
     size_t begin = c->pos + 1, end = begin;
-    while (end < c->len && c->text[end] != quote) {
-        if (c->text[end] == '\\' || c->text[end] == '\n')
-            return npy_syntax_error(c, "expected a plain string without escapes");
+    while (end < c->len && c->text[end] != quote && c->text[end] != '\n') {
+        if (c->text[end] == '\\')
+            return npy_syntax_error(c, "escapes are not supported in header strings");
         end++;
     }
-    if (end >= c->len)
+    if (end >= c->len || c->text[end] != quote)
         return npy_syntax_error(c, "unterminated string");
     *start = c->text + begin;
     *n = end - begin;
