@@ -60,9 +60,9 @@ int gs_csv_parse(const char *text, size_t len, const char *name, float **out, in
 
 /*
  * Load the train or test part of ds from files: inputs x (n, d) from x_path
- * and targets y (n,) or (n, c) from y_path. With y_path NULL, x_path is one
- * file (CSV or .npy) whose last target_cols columns are the targets and whose
- * other columns are the inputs; target_cols is ignored when y_path is given.
+ * and targets y (n,) or (n, c) from y_path, ignoring target_cols. With y_path
+ * NULL, x_path is one file (CSV or .npy) whose last target_cols columns are
+ * the targets. Its other columns are the inputs.
  *
  * Row counts must agree, and when the other part of ds is already loaded, d
  * and c must agree with it. On success the part's arrays are replaced, ds->n

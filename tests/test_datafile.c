@@ -333,7 +333,7 @@ static const npy_reject_case npy_rejects[] = {
 static void check_npy_reject(fixture *fx, const npy_reject_case *rc)
 {
     npy_bytes f;
-    float *out = (float *)&f;  /* not NULL, so the test sees it reset */
+    float *out = (float *)&f;  /* not NULL, so the check below proves it was reset */
     int rows = -1, cols = -1;
     char err[ERRLEN];
 

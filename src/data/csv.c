@@ -32,7 +32,7 @@
 #include "data/snippet.h"
 #include "datafile.h"
 
-/* Longest cell text read as a number; a longer one is rejected. */
+/* Maximum length of a cell read as a number; a longer cell is rejected. */
 #define CSV_MAX_NUMBER 400
 
 typedef struct csv_cell {

@@ -1,10 +1,11 @@
 /*
  * npy.c - reader for NumPy .npy files of float32 or float64 data.
  *
- * A .npy file is a 6-byte magic string "\x93NUMPY", a major and a minor
- * version byte, the length of the header (2 bytes little-endian in version
- * 1.0, 4 bytes in 2.0 and 3.0), the header itself, and then the raw array
- * data. The header is the text of a Python dict literal, for example
+ * A .npy file starts with a 6-byte magic string "\x93NUMPY", a major and a
+ * minor version byte, and the length of the header. That length takes 2 bytes,
+ * little-endian, in version 1.0 and 4 bytes in 2.0 and 3.0. The header follows,
+ * and then the raw array data. The header is the text of a Python dict
+ * literal, for example
  *   {'descr': '<f8', 'fortran_order': False, 'shape': (200, 20), }
  * padded with spaces and a newline. We parse that dict with a strict grammar
  * of our own instead of evaluating it: exactly the three keys, string values
