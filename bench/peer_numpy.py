@@ -8,10 +8,9 @@ L = 1/2 sum_mu (f(x_mu) - y_mu)^2, and for each layer
     theta <- theta - lr (dL/dtheta + gamma theta) + sqrt(2 lr T) xi
 
 with gamma_w = T d, gamma_a = T N, lr_w = h (1/d) / T, lr_a = h (1/N) / T,
-T = 0.01 and h = 0.01 by default (--h). NOTE: h = 0.01 diverges to inf and
-NaN within about 15 steps at every benchmark size. The JSON field
-"diverged" is true when the test MSE after the last step is not finite or
-above 1e3. Inputs x ~ N(0, I_d), teacher y = erf(x_1), test MSE on 1000 points
+T = 0.01 and h = 1e-5 by default (--h), below the readout's stability limit
+at every benchmark size (see peer_torch.py). The JSON field "diverged" is
+true when the test MSE after the last step is not finite or above 1e3. Inputs x ~ N(0, I_d), teacher y = erf(x_1), test MSE on 1000 points
 every 100 steps. erf is scipy.special.erf (Debian package python3-scipy).
 
 numpy uses as many OpenBLAS threads as OpenBLAS chooses by default (set
@@ -40,10 +39,10 @@ def parse_args():
     parser.add_argument("--act", choices=("erf", "relu"), default="erf",
                         help="activation phi")
     parser.add_argument("--d", type=int, default=20, help="input dimension")
-    parser.add_argument("--N", type=int, default=100, help="hidden units")
-    parser.add_argument("--n", type=int, default=200, help="training points")
+    parser.add_argument("--N", type=int, default=100, metavar="N", help="hidden units")
+    parser.add_argument("--n", type=int, default=200, metavar="n", help="training points")
     parser.add_argument("--steps", type=int, default=1000, help="timed Langevin steps")
-    parser.add_argument("--h", type=float, default=0.01,
+    parser.add_argument("--h", type=float, default=1e-5,
                         help="step size in units of prior variance over T")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     return parser.parse_args()

@@ -7,21 +7,23 @@
 #
 # Environment:
 #   R=3              repetitions per implementation; the table shows medians
-#   H=0.01           step size h passed to every implementation
+#   H=1e-5           step size h passed to every implementation (h = 0.01
+#                    diverges within 15 steps at every size; see peer_torch.py)
 #   TARGET_SECONDS=3 wall time aimed at for one timed run
 #   SIZES="20,100,200 50,500,1000 64,1000,1500 100,2000,4000"   d,N,n triples
 #   ACTS="erf relu"
 #
 # For every size and activation, each implementation first runs a short
 # probe to learn its speed, then R timed runs of about TARGET_SECONDS each,
-# alternating grokscope, torch, numpy so that load from other processes
-# spreads over all three. A '*' after a number marks a run whose weights
-# diverged to inf or NaN, which makes its speed meaningless.
+# alternating grokscope, torch, numpy and the products-only program so that
+# load from other processes spreads over all four. A '*' after a number marks
+# a run whose weights diverged to inf or NaN, which makes its speed
+# meaningless.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 R=${R:-3}
-H=${H:-0.01}
+H=${H:-1e-5}
 TARGET_SECONDS=${TARGET_SECONDS:-3}
 SIZES=${SIZES:-"20,100,200 50,500,1000 64,1000,1500 100,2000,4000"}
 ACTS=${ACTS:-"erf relu"}
@@ -46,11 +48,9 @@ median() {
         END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-sizes_args=$(echo "$SIZES" | tr ',' ' ')
-limits=$(build/bench/gemm_limit $sizes_args) || {
-    echo "bench: gemm_limit failed" >&2
-    exit 1
-}
+# The numpy peer takes erf from scipy.
+"$PYTHON" -c 'import scipy.special' 2>/dev/null || sh tests/install_deps.sh python3-scipy ||
+    echo "bench: the numpy peer needs python3-scipy; its column stays empty" >&2
 
 # ---- one run of one implementation ----------------------------------------
 # run_once IMPL ACT D N NN STEPS prints the JSON line of the run, or nothing
@@ -62,6 +62,9 @@ run_once() {
         [ -x ./grokscope ] || return 0
         ./grokscope run bench --set act="$act" --set d="$d" --set N="$N" --set n="$n" \
             --set h="$H" --headless --steps "$steps" 2>/dev/null | tail -n 1 | grep steps_per_s
+        ;;
+    products)
+        build/bench/gemm_limit "$d" "$N" "$n"
         ;;
     torch | numpy)
         "$PYTHON" "bench/peer_$impl.py" --act "$act" --d "$d" --N "$N" --n "$n" \
@@ -95,6 +98,7 @@ ratio() {
 
 # ---- the table --------------------------------------------------------------
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "h=$H, R=$R runs per cell, about $TARGET_SECONDS s per run; steps/s are medians"
 [ -x ./grokscope ] || echo "grokscope: not available (no ./grokscope; build it with make)"
 echo
@@ -106,7 +110,6 @@ printf '%-16s %-5s %12s %10s %10s %9s %9s %12s %10s\n' "" "" "steps/s" "steps/s"
 for size in $SIZES; do
     set -- $(echo "$size" | tr ',' ' ')
     d=$1 N=$2 n=$3
-    limit=$(echo "$limits" | grep "\"d\": $d, \"N\": $N, \"n\": $n," | json_number steps_per_s)
     for act in $ACTS; do
         steps_grokscope="" steps_torch="" steps_numpy=""
         for impl in grokscope torch numpy; do
@@ -115,11 +118,12 @@ for size in $SIZES; do
             [ -n "$speed" ] && eval "steps_$impl=$(timed_steps "$speed")"
         done
 
-        values_grokscope="" values_torch="" values_numpy=""
-        diverged_grokscope="" diverged_torch="" diverged_numpy=""
+        steps_products=1
+        values_grokscope="" values_torch="" values_numpy="" values_products=""
+        diverged_grokscope="" diverged_torch="" diverged_numpy="" diverged_products=""
         rep=0
         while [ "$rep" -lt "$R" ]; do
-            for impl in grokscope torch numpy; do
+            for impl in grokscope torch numpy products; do
                 eval "steps=\$steps_$impl"
                 [ -n "$steps" ] || continue
                 line=$(run_once "$impl" "$act" "$d" "$N" "$n" "$steps")
@@ -130,7 +134,7 @@ for size in $SIZES; do
             rep=$((rep + 1))
         done
 
-        for impl in grokscope torch numpy; do
+        for impl in grokscope torch numpy products; do
             eval "values=\$values_$impl"
             if [ -n "$values" ]; then
                 eval "median_$impl=$(median $values)"
@@ -139,7 +143,7 @@ for size in $SIZES; do
             fi
         done
         # shellcheck disable=SC2154  # set by eval above
-        g=$median_grokscope t=$median_torch np=$median_numpy
+        g=$median_grokscope t=$median_torch np=$median_numpy limit=$median_products
         if [ -n "$g" ]; then g_shown="$g$diverged_grokscope"; else g_shown="not available"; fi
         printf '%-16s %-5s %12s %10s %10s %9s %9s %12s %10s\n' "($d, $N, $n)" "$act" "$g_shown" \
             "${t:--}$diverged_torch" "${np:--}$diverged_numpy" "$(ratio "$g" "$t")" \
@@ -147,5 +151,7 @@ for size in $SIZES; do
     done
 done
 echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "g/products: grokscope's step time as a multiple of the products-only time."
-echo "products: bench/gemm_limit, OpenBLAS sgemm/sgemv on one thread, median of 7 batches."
+echo "products: bench/gemm_limit, OpenBLAS sgemm/sgemv on one thread (median of R runs," \
+    "each the median of 7 batches)."

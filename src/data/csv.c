@@ -162,7 +162,7 @@ static int csv_parse_number(csv_reader *r, csv_cell cell, size_t line, size_t co
     return 0;
 }
 
-/* Split a line (comment already removed) into r->cells; returns how many. */
+/* Split a line without its comment into its n cells in r->cells. */
 static int csv_split(csv_reader *r, const char *s, size_t len, size_t n)
 {
     if (n > r->cells_capacity) {
