@@ -252,6 +252,54 @@ static void npy_versions_and_dict_spellings(void **state)
     }
 }
 
+/*
+ * The file reader converts in 64 KiB chunks. A (300, 70) float64 array spans
+ * three chunks, and a NaN in the third must be reported at its own index.
+ */
+static void npy_file_reads_across_chunks(void **state)
+{
+    const int rows = 300, cols = 70;
+    size_t count = (size_t)rows * cols;
+    npy_bytes head;
+    char err[ERRLEN];
+    float *out;
+    int out_rows = 0, out_cols = 0;
+
+    npy_begin(&head, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (300, 70), }", 1);
+    unsigned char *file = malloc(head.len + 8 * count);
+    assert_non_null(file);
+    memcpy(file, head.b, head.len);
+    for (size_t i = 0; i < count; i++) {
+        double v = (double)i * 0.25 - 1000.0;
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        for (int k = 0; k < 8; k++)
+            file[head.len + 8 * i + k] = (unsigned char)(bits >> (8 * k));
+    }
+    const char *path = fixture_path(*state, "chunks.npy");
+    write_bytes(path, file, head.len + 8 * count);
+
+    assert_int_equal(gs_datafile_read(path, &out, &out_rows, &out_cols, err, ERRLEN), 0);
+    assert_int_equal(out_rows, rows);
+    assert_int_equal(out_cols, cols);
+    for (size_t i = 0; i < count; i++) {
+        if (out[i] != (float)((double)i * 0.25 - 1000.0))
+            fail_msg("element %zu is %g", i, out[i]);
+    }
+    free(out);
+
+    /* Element [250, 3] lies at byte 8 * 17503, in the third 64 KiB chunk. */
+    double nan_value = NAN;
+    uint64_t bits;
+    memcpy(&bits, &nan_value, sizeof bits);
+    for (int k = 0; k < 8; k++)
+        file[head.len + 8 * (250 * 70 + 3) + k] = (unsigned char)(bits >> (8 * k));
+    write_bytes(path, file, head.len + 8 * count);
+    assert_int_equal(gs_datafile_read(path, &out, &out_rows, &out_cols, err, ERRLEN), -1);
+    assert_non_null(strstr(err, "element [250, 3]"));
+    free(file);
+}
+
 /* ---- .npy rejections ---------------------------------------------------- */
 
 typedef struct npy_reject_case {
@@ -738,6 +786,7 @@ int main(void)
         cmocka_unit_test(npy_float64_converts_to_float32),
         cmocka_unit_test(npy_1d_reads_as_column),
         cmocka_unit_test(npy_versions_and_dict_spellings),
+        cmocka_unit_test(npy_file_reads_across_chunks),
         cmocka_unit_test(npy_rejections_name_problem),
         cmocka_unit_test(npy_bad_magic_rejected),
         cmocka_unit_test(npy_header_past_file_end),
