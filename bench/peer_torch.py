@@ -11,7 +11,7 @@ update runs by hand under torch.no_grad():
 Priors w ~ N(0, 1/d) and a ~ N(0, 1/N) give gamma_w = T d and gamma_a = T N.
 Per-layer steps lr_w = h (1/d) / T and lr_a = h (1/N) / T, with T = 0.01 and
 h = 1e-5 by default (--h). The readout step is stable only below
-h = 2 N T / lambda_max(Phi^T Phi), where Phi (n, N) holds the hidden
+h = 2 N T / lambda_max(Phi^T Phi), where Phi (n, N) contains the hidden
 activations. At initialization that bound ranges from 3e-5 (ReLU, largest
 size) to 2e-3 (erf, smallest size), so h = 0.01 overflows to inf and NaN
 within about 15 steps at every benchmark size. The JSON field "diverged" is

@@ -14,9 +14,9 @@
 #   ACTS="erf relu"
 #
 # For every size and activation, each implementation first runs a short
-# probe to learn its speed, then R timed runs of about TARGET_SECONDS each,
-# alternating grokscope, torch, numpy and the products-only program so that
-# load from other processes spreads over all four. A '*' after a number marks
+# probe to learn its speed. Then come R timed runs of about TARGET_SECONDS
+# each, alternating grokscope, torch, numpy and the products-only program, so
+# that load from other processes spreads over all four. A '*' after a number marks
 # a run whose weights diverged to inf or NaN, which makes its speed
 # meaningless.
 set -u
