@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "datafile.h"
@@ -638,6 +639,21 @@ static void csv_ignores_decimal_comma_locale(void **state)
     free(out);
 }
 
+/* Text in memory is read up to its length, so a NUL byte is just a bad cell. */
+static void csv_parse_nul_byte_in_memory(void **state)
+{
+    const char text[] = "1,2\n3,\0\n";
+    float *out;
+    int rows, cols;
+    char err[ERRLEN];
+
+    assert_int_equal(gs_csv_parse(text, sizeof text - 1, "memory.csv", &out, &rows, &cols, err,
+                                  ERRLEN),
+                     -1);
+    assert_null(out);
+    assert_non_null(strstr(err, "memory.csv:2, column 2: '?'"));
+}
+
 /* ---- dispatch and the data set loader ----------------------------------- */
 
 static void read_rejects_unknown_extension(void **state)
@@ -661,6 +677,14 @@ static void read_rejects_unknown_extension(void **state)
                                       err, ERRLEN),
                      -1);
     assert_non_null(strstr(err, "absent.csv: cannot open"));
+
+    fixture *fx = *state;
+    char folder[sizeof fx->dir + 16];
+    snprintf(folder, sizeof folder, "%s/folder.npy", fx->dir);
+    assert_int_equal(mkdir(folder, 0700), 0);
+    assert_int_equal(gs_datafile_read(folder, &out, &rows, &cols, err, ERRLEN), -1);
+    assert_non_null(strstr(err, "folder.npy: not a regular file"));
+    assert_int_equal(rmdir(folder), 0);
 }
 
 /* Write an (n, d) float32 .npy whose entry [i, j] is 10 i + j + offset. */
@@ -735,6 +759,13 @@ static void load_dataset_rows_mismatch(void **state)
     assert_null(ds.x_train);
     assert_null(ds.y_train);
     assert_int_equal(ds.n, 0);
+
+    /* A missing target file fails after the inputs were read; they must be freed. */
+    assert_int_equal(gs_datafile_load_dataset(&ds, GS_DATAFILE_TRAIN, x_path,
+                                              fixture_path(fx, "absent_y.npy"), 0, err, ERRLEN),
+                     -1);
+    assert_non_null(strstr(err, "absent_y.npy: cannot open"));
+    assert_null(ds.x_train);
 }
 
 static void load_dataset_single_csv_targets(void **state)
@@ -798,6 +829,7 @@ int main(void)
         cmocka_unit_test(csv_non_numeric_names_line_column),
         cmocka_unit_test(csv_rejections_name_problem),
         cmocka_unit_test(csv_ignores_decimal_comma_locale),
+        cmocka_unit_test(csv_parse_nul_byte_in_memory),
         cmocka_unit_test(read_rejects_unknown_extension),
         cmocka_unit_test(load_dataset_from_x_and_y),
         cmocka_unit_test(load_dataset_rows_mismatch),
