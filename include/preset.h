@@ -10,7 +10,10 @@
  *   # comment (also after a value, following a space; ';' starts a comment line)
  *   [preset]          name, title, paper, summary, theory, convention
  *   [model]           activation, layers, readout, bias, read_in_prior (fan-in|per-weight)
- *   [data]            inputs, teacher, train_file, test_file, ...
+ *   [data]            inputs, teacher, harmonics; for inputs = file: train_file,
+ *                     test_file (X, or X with the targets as the last target_cols
+ *                     columns), train_targets, test_targets (y in files of their
+ *                     own); .npy or .csv, paths relative to the preset file
  *   [params]          NAME = number  (every numeric parameter)
  *   [param NAME]      value, min, max, step, scale (linear|log), keys, label,
  *                     unit, rebuild (yes|no): a parameter the user may change
@@ -81,7 +84,8 @@ typedef struct {
     /* [data] */
     char inputs[16];              /* gaussian, sphere, onehot-pairs, file */
     char teacher[32];             /* linear, erf-neuron, he3, h1h3, harmonics, modular, file */
-    char train_file[GS_TEXT_FIELD], test_file[GS_TEXT_FIELD];
+    char train_file[GS_TEXT_FIELD], test_file[GS_TEXT_FIELD];       /* inputs X, or X with y last */
+    char train_targets[GS_TEXT_FIELD], test_targets[GS_TEXT_FIELD]; /* y, when in files of their own */
     char harmonics[64];           /* degrees for the harmonics teacher, e.g. "1,2" */
 
     gs_params params;             /* every numeric parameter, tunable or not */

@@ -22,11 +22,12 @@ static const char *const known_params[] = {
     "label_noise", "P", "train_frac", "target_offset", "burn_in", "metric_every", "dist_every",
     "probe", "hist_bins", "fwc_samples", "q_bins", "q_max", "paper_eigenvalue", "blas_threads",
     "sigma_a2_tilde", "beta", "loss_max", "N_ref", "d_ref", "n_ref", "sigma_a2_ref", "q_droplet",
-    "gamma", "sextic", "center_targets", NULL};
+    "gamma", "sextic", "center_targets", "target_cols", NULL};
 
 static const char *const preset_keys[] = {"name", "title", "paper", "summary", "theory", "convention", NULL};
 static const char *const model_keys[] = {"activation", "layers", "readout", "bias", "read_in_prior", NULL};
-static const char *const data_keys[] = {"inputs", "teacher", "train_file", "test_file", "harmonics", NULL};
+static const char *const data_keys[] = {"inputs", "teacher", "train_file", "test_file", "train_targets",
+                                        "test_targets", "harmonics", NULL};
 static const char *const param_keys[] = {"value", "min", "max", "step", "scale", "keys", "label", "unit",
                                          "rebuild", NULL};
 static const char *const series_keys[] = {"label", "kind", "panel", "unit", "predicts", NULL};
@@ -338,6 +339,10 @@ static int set_data(parse_ctx *c, gs_preset *p, const char *key, const char *val
         return copy_text(c, key, p->train_file, sizeof p->train_file, value);
     if (!strcmp(key, "test_file"))
         return copy_text(c, key, p->test_file, sizeof p->test_file, value);
+    if (!strcmp(key, "train_targets"))
+        return copy_text(c, key, p->train_targets, sizeof p->train_targets, value);
+    if (!strcmp(key, "test_targets"))
+        return copy_text(c, key, p->test_targets, sizeof p->test_targets, value);
     if (!strcmp(key, "harmonics"))
         return copy_text(c, key, p->harmonics, sizeof p->harmonics, value);
     return unknown_key(c, "data", key, data_keys);
@@ -454,6 +459,11 @@ static int check_whole(parse_ctx *c, gs_preset *p, char predicts[][GS_NAME_MAX])
     c->line = 0;
     if (!p->name[0])
         return fail(c, "[preset] has no name; add e.g. name = my-experiment");
+    if ((!strcmp(p->inputs, "file")) != (!strcmp(p->teacher, "file")))
+        return fail(c, "[data] inputs = %s and teacher = %s: data from files needs both inputs = file and "
+                       "teacher = file", p->inputs, p->teacher);
+    if (!strcmp(p->inputs, "file") && (!p->train_file[0] || !p->test_file[0]))
+        return fail(c, "[data] inputs = file needs train_file and test_file (.npy or .csv)");
     for (int i = 0; i < p->nseries; i++) {
         gs_series_decl *d = &p->series[i];
         if (predicts[i][0]) {

@@ -29,6 +29,7 @@
 
 #include "langevin.h"
 #include "log.h"
+#include "datafile.h"
 #include "grokking_modular.h"
 #include "metrics.h"
 #include "model.h"
@@ -189,14 +190,42 @@ static void update_status(gs_trainer *tr, int finished)
 
 /* ---- building ------------------------------------------------------------- */
 
+/* A path in a preset is relative to the preset file's folder (built-in presets:
+ * the current folder). */
+static void resolve_path(const gs_preset *p, const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(p->source, '/');
+    if (path[0] == '/' || !slash || !strncmp(p->source, "builtin:", 8))
+        snprintf(out, size, "%s", path);
+    else
+        snprintf(out, size, "%.*s/%s", (int)(slash - p->source), p->source, path);
+}
+
+static int load_data_files(const gs_preset *p, const gs_params *params, gs_dataset *out, char *err, size_t errlen)
+{
+    char x_path[2 * GS_TEXT_FIELD], y_path[2 * GS_TEXT_FIELD];
+    int target_cols = (int)gs_params_get(params, "target_cols", 1);
+    memset(out, 0, sizeof *out);
+    for (int part = 0; part < 2; part++) {
+        const char *x = part == 0 ? p->train_file : p->test_file;
+        const char *y = part == 0 ? p->train_targets : p->test_targets;
+        resolve_path(p, x, x_path, sizeof x_path);
+        if (y[0])
+            resolve_path(p, y, y_path, sizeof y_path);
+        if (gs_datafile_load_dataset(out, part == 0 ? GS_DATAFILE_TRAIN : GS_DATAFILE_TEST, x_path,
+                                     y[0] ? y_path : NULL, target_cols, err, errlen)) {
+            gs_dataset_free(out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int gs_preset_make_data(const gs_preset *p, const gs_params *params, uint64_t seed, gs_dataset *out, char *err,
                         size_t errlen)
 {
-    if (!strcmp(p->inputs, "file") || !strcmp(p->teacher, "file")) {
-        snprintf(err, errlen, "%s: data from files (train_file, test_file) is not available in this build",
-                 p->source);
-        return -1;
-    }
+    if (!strcmp(p->inputs, "file"))
+        return load_data_files(p, params, out, err, errlen);
     gs_data_spec ds = {.inputs = p->inputs, .teacher = p->teacher, .harmonics = p->harmonics,
                        .n = (int)gs_params_get(params, "n", 200), .n_test = (int)gs_params_get(params, "n_test", 500),
                        .d = (int)gs_params_get(params, "d", 10), .P = (int)gs_params_get(params, "P", 11),

@@ -3,6 +3,7 @@
 # the JSON summary, CSV output, exit codes, messages for bad input, and a
 # clean stop with a summary on SIGTERM.
 bin=${GROKSCOPE_BIN:-./grokscope}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -115,7 +116,48 @@ assert s["stopped_early"] is True and s["steps"] > 0
 "$bin" "$tmp/tiny.ini" --steps 200 --quiet > "$tmp/plain.out" 2>/dev/null
 check "no terminal means headless" $py -c 'import json,sys; assert json.load(open(sys.argv[1]))["steps"] == 200' "$tmp/plain.out"
 
-# 6. Help and the preset list.
+# 6. A user's own data from CSV files, paths relative to the preset file.
+mkdir -p "$tmp/own"
+$py -c '
+import math, random, sys
+random.seed(3)
+for name, rows in (("train.csv", 40), ("test.csv", 25)):
+    with open(sys.argv[1] + "/" + name, "w") as f:
+        f.write("x1,x2,x3,y\n")
+        for _ in range(rows):
+            x = [random.gauss(0, 1) for _ in range(3)]
+            f.write(",".join("%.6f" % v for v in x) + ",%.6f\n" % math.tanh(x[0] - x[2]))
+' "$tmp/own"
+cat > "$tmp/own/mine.ini" <<'INI'
+[preset]
+name = mine
+[model]
+activation = tanh
+[data]
+inputs = file
+teacher = file
+train_file = train.csv
+test_file = test.csv
+[params]
+T = 0.05
+h = 0.005
+N = 20
+burn_in = 100
+metric_every = 50
+[series test_mse_avg]
+INI
+(cd / && "$bin" run "$tmp/own/mine.ini" --headless --steps 1000 --quiet > "$tmp/own.json" 2> "$tmp/own.err")
+check "a preset with CSV data runs" $py -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["steps"] == 1000 and 0 < s["test_mse_avg"] < 2, s
+' "$tmp/own.json"
+printf 'x1,x2,x3,y\n1,2,3,4\n1,2\n' > "$tmp/own/train.csv"
+(cd / && "$bin" run "$tmp/own/mine.ini" --headless --steps 10 > /dev/null 2> "$tmp/own.err")
+check "ragged CSV exits 2" [ $? -eq 2 ]
+check "ragged CSV names file and line" grep -q "train.csv:3: this row has 2 columns" "$tmp/own.err"
+
+# 7. Help and the preset list.
 "$bin" run --help | grep -q "likelihood noise variance"
 check "run --help explains units" [ $? -eq 0 ]
 "$bin" presets | grep -q "nngp-outputs"

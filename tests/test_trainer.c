@@ -203,9 +203,13 @@ static void trainer_rebuilds_when_n_changes(void **state)
 static void trainer_divergence_restores_and_pauses(void **state)
 {
     collected *c = calloc(1, sizeof *c);
-    gs_trainer *tr = make(0, 0, 1);
+    /* Paused, so no metric frame has estimated the stable step yet and the
+     * set is not refused: the divergence itself is under test here. */
+    gs_trainer *tr = make(0, 1, 1);
     gs_command set = {.kind = GS_CMD_SET, .name = "h", .value = 900};
+    gs_command go = {.kind = GS_CMD_RESUME};
     gs_trainer_command(tr, &set);
+    gs_trainer_command(tr, &go);
     int i = wait_event(tr, c, GS_EVENT_DIVERGED);
     assert_non_null(strstr(c->event[i].text, "restored the weights"));
     assert_non_null(strstr(c->event[i].text, "lower h (keys { and })"));
@@ -229,6 +233,28 @@ static void trainer_divergence_restores_and_pauses(void **state)
     assert_true(isfinite(c->train_mse[(c->scalars - 1) % 4096]));
     gs_trainer_get_status(tr, &st);
     assert_int_equal(st.diverged, 0);
+    free(f);
+    gs_trainer_free(tr);
+    free(c);
+}
+
+static void trainer_refuses_a_step_far_past_stability(void **state)
+{
+    collected *c = calloc(1, sizeof *c);
+    gs_trainer *tr = make(0, 0, 1);
+    gs_frame *f = malloc(sizeof *f);
+    for (int waited = 0; waited < 5000 && c->scalars < 2; waited += 2) {
+        drain(tr, c, f);
+        sleep_ms(2);
+    }
+    assert_true(c->scalars >= 2);
+    gs_command set = {.kind = GS_CMD_SET, .name = "h", .value = 1000};
+    gs_trainer_command(tr, &set);
+    int i = wait_event(tr, c, GS_EVENT_REFUSED);
+    assert_non_null(strstr(c->event[i].text, "would diverge"));
+    gs_params params;
+    gs_trainer_get_params(tr, &params);
+    assert_float_equal(gs_params_get(&params, "h", 0), 0.005, 0);
     free(f);
     gs_trainer_free(tr);
     free(c);
@@ -270,6 +296,7 @@ int main(void)
         cmocka_unit_test(trainer_set_is_echoed_and_bounded),
         cmocka_unit_test(trainer_rebuilds_when_n_changes),
         cmocka_unit_test(trainer_divergence_restores_and_pauses),
+        cmocka_unit_test(trainer_refuses_a_step_far_past_stability),
         cmocka_unit_test(trainer_ring_drops_oldest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
