@@ -129,7 +129,7 @@ e2e-tests: grokscope
 	@sh tests/run_e2e.sh
 
 bench: grokscope
-	@sh tests/install_deps.sh python3-numpy python3-torch
+	@sh tests/install_deps.sh python3-numpy python3-torch python3-scipy
 	@sh bench/run.sh
 
 check-physics: grokscope

@@ -60,8 +60,9 @@ run_once() {
     case $impl in
     grokscope)
         [ -x ./grokscope ] || return 0
-        ./grokscope run bench --set act="$act" --set d="$d" --set N="$N" --set n="$n" \
-            --set h="$H" --headless --steps "$steps" 2>/dev/null | tail -n 1 | grep steps_per_s
+        if [ "$act" = relu ]; then preset=bench-relu; else preset=bench; fi
+        ./grokscope run "$preset" --set d="$d" --set N="$N" --set n="$n" \
+            --set h="$H" --headless --quiet --steps "$steps" 2>/dev/null | tail -n 1 | grep steps_per_s
         ;;
     products)
         build/bench/gemm_limit "$d" "$N" "$n"
