@@ -848,18 +848,18 @@ static void apply_set(gs_trainer *tr, const gs_command *cmd)
         return;
     }
     if (!isfinite(v) || (t && (v < t->min || v > t->max))) {
-        publish_event(tr, GS_EVENT_REFUSED, cmd->name, old_value, v, "set %s = %g refused: accepted range is [%g, %g]",
+        publish_event(tr, GS_EVENT_REFUSED, cmd->name, old_value, v, "set %s = %g rejected: the accepted range is [%g, %g]",
                       cmd->name, v, t ? t->min : -INFINITY, t ? t->max : INFINITY);
         return;
     }
     if ((!strcmp(cmd->name, "T") || !strcmp(cmd->name, "h") || !strcmp(cmd->name, "sigma_w2") ||
          !strcmp(cmd->name, "sigma_a2") || !strcmp(cmd->name, "N") || !strcmp(cmd->name, "n")) && v <= 0) {
-        publish_event(tr, GS_EVENT_REFUSED, cmd->name, old_value, v, "set %s = %g refused: it must be positive",
+        publish_event(tr, GS_EVENT_REFUSED, cmd->name, old_value, v, "set %s = %g rejected: it must be positive",
                       cmd->name, v);
         return;
     }
-    /* A step that certainly outruns the stable range: h * trace / T bounds h * lambda_max / T from above, so
-     * only refuse when even a generous reading of the bound says it diverges. */
+    /* Reject a step far past the stable range. h * trace / T is an upper bound of h * lambda_max / T,
+     * so only a bound 200 times past the stable value 2 counts as certain divergence. */
     if (!strcmp(cmd->name, "h") || !strcmp(cmd->name, "T")) {
         double h = !strcmp(cmd->name, "h") ? v : param(tr, "h", 0);
         double T = !strcmp(cmd->name, "T") ? v : param(tr, "T", 1);
@@ -868,7 +868,7 @@ static void apply_set(gs_trainer *tr, const gs_command *cmd)
             char keys[64];
             describe_keys(gs_preset_tunable(&tr->preset, "h"), keys, sizeof keys);
             publish_event(tr, GS_EVENT_REFUSED, cmd->name, old_value, v,
-                          "set %s = %g refused: the step would diverge (h*trace/T = %.3g); lower h%s first",
+                          "set %s = %g rejected: the step would diverge (h*trace/T = %.3g); lower h%s first",
                           cmd->name, v, ratio, keys);
             return;
         }
@@ -928,7 +928,11 @@ static void apply_commands(gs_trainer *tr)
         case GS_CMD_PAUSE:
         case GS_CMD_RESUME:
         case GS_CMD_TOGGLE_PAUSE: {
-            int want = cmd->kind == GS_CMD_PAUSE ? 1 : cmd->kind == GS_CMD_RESUME ? 0 : !tr->paused;
+            int want = !tr->paused;
+            if (cmd->kind == GS_CMD_PAUSE)
+                want = 1;
+            else if (cmd->kind == GS_CMD_RESUME)
+                want = 0;
             if (want != tr->paused) {
                 tr->paused = want;
                 if (!want)

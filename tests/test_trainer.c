@@ -204,7 +204,7 @@ static void trainer_divergence_restores_and_pauses(void **state)
 {
     collected *c = calloc(1, sizeof *c);
     /* Paused, so no metric frame has estimated the stable step yet and the
-     * set is not refused: the divergence itself is under test here. */
+     * set is not rejected: the divergence itself is under test here. */
     gs_trainer *tr = make(0, 1, 1);
     gs_command set = {.kind = GS_CMD_SET, .name = "h", .value = 900};
     gs_command go = {.kind = GS_CMD_RESUME};
@@ -238,7 +238,7 @@ static void trainer_divergence_restores_and_pauses(void **state)
     free(c);
 }
 
-static void trainer_refuses_a_step_far_past_stability(void **state)
+static void trainer_rejects_step_past_stability(void **state)
 {
     collected *c = calloc(1, sizeof *c);
     gs_trainer *tr = make(0, 0, 1);
@@ -296,7 +296,7 @@ int main(void)
         cmocka_unit_test(trainer_set_is_echoed_and_bounded),
         cmocka_unit_test(trainer_rebuilds_when_n_changes),
         cmocka_unit_test(trainer_divergence_restores_and_pauses),
-        cmocka_unit_test(trainer_refuses_a_step_far_past_stability),
+        cmocka_unit_test(trainer_rejects_step_past_stability),
         cmocka_unit_test(trainer_ring_drops_oldest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

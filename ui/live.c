@@ -18,11 +18,11 @@ static int live_poll(void *self, gs_frame *out)
         return 0;
     if (live->recorder) {
         gs_recorder_push(live->recorder, out);
-        const char *why = gs_recorder_error(live->recorder);
-        if (why) {
+        const char *reason = gs_recorder_error(live->recorder);
+        if (reason) {
             /* A full disk or a write error: keep what was written, go on training. */
             gs_log(GS_LOG_ERROR, "recording to %s stopped: %s; training goes on, the file keeps every whole "
-                   "chunk written before the error", live->path, why);
+                   "chunk written before the error", live->path, reason);
             char err[256];
             gs_recorder_close(live->recorder, err, sizeof err);
             live->recorder = NULL;
