@@ -45,6 +45,7 @@ struct gs_run_args {
     int64_t steps;
     const char *csv, *record, *log;
     int threads;   /* OpenBLAS threads for the trainer; 0: the preset's blas_threads or 1 */
+    int cold;      /* --cold: start from the specialised state */
     int headless, quiet, help;
 };
 

@@ -65,6 +65,7 @@ typedef struct {
     int64_t max_steps;       /* 0: run until stopped */
     int blas_threads;        /* OpenBLAS threads for the trainer; 0: choose */
     int start_paused;
+    int cold_start;          /* 1: start from the model's specialised state (see GS_CMD_RESET) */
 } gs_trainer_options;
 
 /* Build the model and data from the preset; does not start threads.

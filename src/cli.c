@@ -76,6 +76,8 @@ int gs_cli_parse_run_args(int argc, char **argv, gs_run_args *a)
             a->headless = 1;
         } else if (!strcmp(arg, "--quiet")) {
             a->quiet = 1;
+        } else if (!strcmp(arg, "--cold")) {
+            a->cold = 1;
         } else if (!strcmp(arg, "--threads")) {
             int64_t v;
             if (!next || parse_int64(next, &v) || v < 1 || v > 64) {
@@ -231,6 +233,8 @@ static void print_run_help(void)
          "  --threads N          OpenBLAS threads for training (default 1; 2 pays off from about\n"
          "                       n*d*N = 10^8, and the theory thread then shares the cores)\n"
          "  --quiet              no progress lines\n"
+         "  --cold               cold start: units begin on the teacher direction (or, for modular\n"
+         "                       addition, condensed on Fourier modes) instead of a prior draw\n"
          "\n"
          "Units: t is Langevin time, step * h; wall_s is seconds since the start; T is the\n"
          "likelihood noise variance (the GP ridge). Exit status: 0 done, 1 failed, 2 bad usage or input.");
@@ -330,7 +334,7 @@ int gs_cli_run(int argc, char **argv, gs_live_runner live)
 
     char err[1024];
     gs_trainer *tr;
-    gs_trainer_options opt = {.seed = seed, .max_steps = a.steps, .blas_threads = a.threads};
+    gs_trainer_options opt = {.seed = seed, .max_steps = a.steps, .blas_threads = a.threads, .cold_start = a.cold};
     if (gs_trainer_create(&tr, &p, &opt, err, sizeof err)) {
         fprintf(stderr, "grokscope: %s\n", err);
         if (csv)

@@ -307,6 +307,29 @@ static void reset_averages(gs_trainer *tr)
     tr->last_change_step = tr->step;
 }
 
+/* Cold start of the modular-addition model: every unit starts condensed on one
+ * Fourier mode k (cycling through 1 .. (P-1)/2), w[n] = 2 sqrt(Phi) cos(2 pi k n/P + phase)
+ * in each half with random phases, so |w_k|^2 = Phi. Phi is the theory's
+ * condensed saddle when known, else sqrt(3/gamma), the degeneracy point. */
+static void cold_start_modular(gs_trainer *tr)
+{
+    gs_tensor *W = &tr->model.tensor[0];
+    int P = tr->data.c, pairs = (P - 1) / 2;
+    double phi = tr->theory_valid ? gs_theory_value(tr->theory, "gm_phi_plus") : NAN;
+    if (!(phi > 0))
+        phi = sqrt(3.0 / fmax(param(tr, "gamma", 1), 1e-12));
+    double amplitude = 2 * sqrt(phi * tr->model.sigma_w2);
+    for (int i = 0; i < W->rows; i++) {
+        int k = 1 + i % (pairs > 0 ? pairs : 1);
+        for (int half = 0; half < 2; half++) {
+            double phase = 2 * M_PI * gs_rng_uniform(&tr->rng);
+            for (int j = 0; j < P; j++)
+                W->w[(size_t)i * 2 * P + (size_t)half * P + j] =
+                    (float)(amplitude * cos(2 * M_PI * (double)((k * j) % P) / P + phase));
+        }
+    }
+}
+
 /* Build data, model and buffers from the current parameters. Called before
  * start and by the trainer thread between steps. */
 static int build(gs_trainer *tr, int cold_start, char *err, size_t errlen)
@@ -369,6 +392,13 @@ static int build(gs_trainer *tr, int cold_start, char *err, size_t errlen)
         for (int i = 0; i < W->rows; i++)
             W->w[(size_t)i * W->cols] += (float)((gs_rng_next(&tr->rng) & 1 ? 1 : -1) * scale);
     }
+    if (cold_start && tr->dft_cos)
+        cold_start_modular(tr);
+    double fraction = param(tr, "train_frac", 1);
+    if (fraction < 1 && tr->preset.theory[0])
+        publish_event(tr, GS_EVENT_NOTE, "train_frac", NAN, fraction,
+                      "train_frac = %g: the network sees part of the table, while the theory describes "
+                      "training on all of it, so its curves are qualitative here", fraction);
     memcpy(tr->snapshot, tr->model.params, sizeof(float) * tr->model.nparams);
     tr->snapshot_step = tr->step;
     tr->initial_loss = NAN;
@@ -521,6 +551,10 @@ static void modular_metrics(gs_trainer *tr, named_values *nv)
     int P = ds->c, pairs = (P - 1) / 2;
     double *row = tr->dft_work, *phi = row + 2 * P, *psi = phi + pairs;
     double barrier = tr->theory_valid ? gs_theory_value(tr->theory, "gm_phi_barrier") : NAN;
+    /* Without a side saddle (GFL) the theory has no barrier; count slots past the
+     * barrier at the degeneracy point, Phi_c / 3 = sqrt(3/gamma) / 3, instead. */
+    if (tr->theory_valid && !(barrier > 0))
+        barrier = sqrt(3.0 / fmax(param(tr, "gamma", 1), 1e-12)) / 3 * tr->model.sigma_w2;
     double power = 0, share_sum = 0;
     long condensed = 0, condensed_units = 0;
     for (int i = 0; i < W->rows; i++) {
@@ -949,8 +983,11 @@ static void apply_commands(gs_trainer *tr)
             }
             tr->diverged = 0;
             publish_event(tr, GS_EVENT_RESET, "", NAN, cmd->value,
-                          cmd->value != 0 ? "reset: cold start (units on the teacher direction)"
-                                          : "reset: weights redrawn from the prior (hot start)");
+                          cmd->value == 0  ? "reset: weights redrawn from the prior (hot start)"
+                          : tr->dft_cos    ? "reset: cold start (every unit condensed on one Fourier mode)"
+                          : tr->data.teacher ? "reset: cold start (every unit on the teacher direction)"
+                                           : "reset: no cold start for this model, so weights were redrawn "
+                                             "from the prior");
             request_theory(tr);
             break;
         case GS_CMD_STOP:
@@ -1152,7 +1189,7 @@ int gs_trainer_create(gs_trainer **out, const gs_preset *p, const gs_trainer_opt
     }
     int threads = opt->blas_threads > 0 ? opt->blas_threads : (int)gs_params_get(&p->params, "blas_threads", 1);
     openblas_set_num_threads(threads);
-    if (build(tr, 0, err, errlen)) {
+    if (build(tr, opt->cold_start, err, errlen)) {
         gs_trainer_free(tr);
         return -1;
     }

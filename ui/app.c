@@ -721,12 +721,15 @@ int app_key(app *a, int key)
         a->command_open = 1;
         a->command[0] = '\0';
         return APP_REDRAW;
-    case ACTION_RESET: {
+    case ACTION_RESET:
+    case ACTION_RESET_COLD: {
         if (app_replay_refuses(a))
             return APP_REDRAW;
-        gs_command cmd = {.kind = GS_CMD_RESET, .value = 0};
+        int cold = action == ACTION_RESET_COLD;
+        gs_command cmd = {.kind = GS_CMD_RESET, .value = cold};
         app_send(a, &cmd);
-        app_message(a, GS_LOG_INFO, "reset requested (fresh draw from the prior)");
+        app_message(a, GS_LOG_INFO, cold ? "reset requested (cold start: units on the teacher direction)"
+                                         : "reset requested (fresh draw from the prior)");
         return APP_REDRAW;
     }
     case ACTION_RECORD: {

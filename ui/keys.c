@@ -43,7 +43,9 @@ const keys_binding keys_table[] = {
      "command line: set NAME VALUE, reset, reset cold, pause, resume, quit; in a replay goto STEP", "command",
      KEYS_MODE_ANY},
     {{'r'}, ACTION_RESET, "r", "r",
-     "reset the weights to a fresh draw from the prior", "reset", KEYS_MODE_ANY},
+     "reset the weights to a fresh draw from the prior (hot start)", "reset", KEYS_MODE_ANY},
+    {{'c'}, ACTION_RESET_COLD, "c", "c",
+     "reset with every unit on the teacher direction (cold start), to see hysteresis", NULL, KEYS_MODE_ANY},
     {{'l'}, ACTION_LOG_Y, "l", "l",
      "log scale on y for the focused plot (-log p for a histogram)", "log-y", KEYS_MODE_ANY},
     {{'L'}, ACTION_LOG_X, "L", "L", "log scale on x for the focused plot", NULL, KEYS_MODE_ANY},
@@ -256,7 +258,7 @@ void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int mode, in
 static int keys_changes_run(int action)
 {
     return action == ACTION_PARAM_DOWN || action == ACTION_PARAM_UP || action == ACTION_RESET
-           || action == ACTION_RECORD;
+           || action == ACTION_RESET_COLD || action == ACTION_RECORD;
 }
 
 void keys_draw_footer(cells_buf *b, int y, int width, int mode)

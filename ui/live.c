@@ -158,7 +158,8 @@ int live_run(const struct gs_run_args *a, const gs_preset *p, uint64_t seed)
 {
     char err[1024];
     gs_trainer *tr;
-    gs_trainer_options opt = {.seed = seed, .max_steps = a->steps, .blas_threads = a->threads};
+    gs_trainer_options opt = {.seed = seed, .max_steps = a->steps, .blas_threads = a->threads,
+                              .cold_start = a->cold};
     if (gs_trainer_create(&tr, p, &opt, err, sizeof err)) {
         fprintf(stderr, "grokscope: %s\n", err);
         return 2;
