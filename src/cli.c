@@ -154,6 +154,16 @@ int gs_cli_load_preset(const gs_run_args *a, gs_preset *p, uint64_t *seed)
 
 int gs_cli_presets(int argc, char **argv)
 {
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        puts("Usage: grokscope presets [--markdown]\n"
+             "List the built-in presets: name, what the preset shows, and its paper.\n"
+             "\n"
+             "  --markdown   print the list as the Markdown table the README contains\n"
+             "\n"
+             "Your own presets load by path (grokscope run my.ini) or by name from\n"
+             "$XDG_CONFIG_HOME/grokscope/presets/ (default ~/.config/grokscope/presets/).");
+        return 0;
+    }
     int markdown = argc > 0 && !strcmp(argv[0], "--markdown");
     if (argc > 0 && !markdown) {
         fprintf(stderr, "grokscope: presets takes no argument but --markdown (got '%s')\n", argv[0]);
