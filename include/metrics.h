@@ -42,9 +42,9 @@ void gs_metric_histogram(const double *values, int count, double lo, double hi, 
  * number written, or -1 when LAPACK fails. */
 int gs_metric_cov_top_eigs(const float *W, int rows, int d, double unit, int k, double *eigs, double *work);
 
-/* Components of a prediction f (rows) along He1(z) and He3(z), z = x . u:
- * lin = <f, He1>/<He1, He1>, cub = <f, He3>/<He3, He3>, with empirical inner
- * products over the rows of x (rows, d). */
+/* Coefficients (lin, cub) of the least-squares fit f ~ lin He1(z) + cub He3(z),
+ * z = x . u, over the rows of x (rows, d). For f = a He1 + b He3 + (anything
+ * orthogonal) they estimate a and b. */
 void gs_metric_hermite(const double *f, const float *x, int rows, int d, const double *u, double *lin, double *cub);
 
 /* Fourier order parameters of modular-addition read-in weights W (rows, 2P):

@@ -147,19 +147,28 @@ int gs_metric_cov_top_eigs(const float *W, int rows, int d, double unit, int k, 
 
 void gs_metric_hermite(const double *f, const float *x, int rows, int d, const double *u, double *lin, double *cub)
 {
-    double f1 = 0, f3 = 0, n1 = 0, n3 = 0;
+    /* Least squares of f on (He1, He3) jointly: on a finite sample the two are not
+     * exactly orthogonal, and projecting on each alone would leak the large linear
+     * part into the small cubic one. */
+    double g11 = 0, g13 = 0, g33 = 0, f1 = 0, f3 = 0;
     for (int i = 0; i < rows; i++) {
         double z = 0;
         for (int k = 0; k < d; k++)
             z += (double)x[(size_t)i * d + k] * u[k];
         double he1 = z, he3 = z * z * z - 3 * z;
+        g11 += he1 * he1;
+        g13 += he1 * he3;
+        g33 += he3 * he3;
         f1 += f[i] * he1;
         f3 += f[i] * he3;
-        n1 += he1 * he1;
-        n3 += he3 * he3;
     }
-    *lin = n1 > 0 ? f1 / n1 : NAN;
-    *cub = n3 > 0 ? f3 / n3 : NAN;
+    double det = g11 * g33 - g13 * g13;
+    if (!(det > 0)) {
+        *lin = *cub = NAN;
+        return;
+    }
+    *lin = (g33 * f1 - g13 * f3) / det;
+    *cub = (g11 * f3 - g13 * f1) / det;
 }
 
 void gs_metric_fourier(const float *W, int rows, int P, double threshold, double *max_share, double *condensed)
