@@ -89,7 +89,11 @@ struct gs_trainer {
     int have_eigs;
     double initial_loss;
     int64_t step;
-    double t;
+    double t;                        /* t_base + (step - step_base) * h, so h may change */
+    double t_base;
+    int64_t step_base;
+    int64_t last_frame_step;         /* step and theory result of the last scalar frame */
+    uint64_t last_frame_theory;
     double trace_ratio;              /* h * trace(preconditioned Gram) / T, last estimate */
     gs_theory_output *theory;        /* the trainer's copy of the latest result */
     uint64_t theory_seen;
@@ -909,6 +913,10 @@ static void apply_set(gs_trainer *tr, const gs_command *cmd)
     }
 
     int rebuild = t ? t->rebuild : 0;
+    if (!strcmp(cmd->name, "h")) {
+        tr->t_base = tr->t;
+        tr->step_base = tr->step;
+    }
     set_param(tr, cmd->name, v);
     if (!strcmp(cmd->name, "beta"))
         apply_size_scale(tr, v);
@@ -940,6 +948,15 @@ static void apply_set(gs_trainer *tr, const gs_command *cmd)
     }
     if (rebuild || theory_depends_on(tr, cmd->name))
         request_theory(tr);
+}
+
+static const char *reset_description(const gs_trainer *tr, int cold)
+{
+    if (!cold)
+        return "reset: weights redrawn from the prior (hot start)";
+    if (tr->dft_cos)
+        return "reset: cold start (every unit condensed on one Fourier mode)";
+    return "reset: cold start (every unit on the teacher direction)";
 }
 
 static void apply_commands(gs_trainer *tr)
@@ -976,6 +993,12 @@ static void apply_commands(gs_trainer *tr)
             break;
         }
         case GS_CMD_RESET:
+            if (cmd->value != 0 && !tr->dft_cos && !(tr->data.teacher && tr->model.layers > 1)) {
+                publish_event(tr, GS_EVENT_REFUSED, "", NAN, cmd->value,
+                              "cold start rejected: this model has no specialised state to start from "
+                              "(press r for a hot start)");
+                break;
+            }
             if (build(tr, cmd->value != 0, err, sizeof err)) {
                 publish_event(tr, GS_EVENT_NOTE, "", NAN, NAN, "reset failed: %s", err);
                 atomic_store(&tr->stop, 1);
@@ -983,11 +1006,7 @@ static void apply_commands(gs_trainer *tr)
             }
             tr->diverged = 0;
             publish_event(tr, GS_EVENT_RESET, "", NAN, cmd->value,
-                          cmd->value == 0  ? "reset: weights redrawn from the prior (hot start)"
-                          : tr->dft_cos    ? "reset: cold start (every unit condensed on one Fourier mode)"
-                          : tr->data.teacher ? "reset: cold start (every unit on the teacher direction)"
-                                           : "reset: no cold start for this model, so weights were redrawn "
-                                             "from the prior");
+                          "%s", reset_description(tr, cmd->value != 0));
             request_theory(tr);
             break;
         case GS_CMD_STOP:
@@ -1031,9 +1050,27 @@ static void metric_step(gs_trainer *tr)
     update_rate(tr);
     compute_metrics(tr, &nv);
     publish_scalars(tr, &nv);
+    tr->last_frame_step = tr->step;
+    tr->last_frame_theory = tr->theory_seen;
     memcpy(tr->snapshot, tr->model.params, sizeof(float) * tr->model.nparams);
     tr->snapshot_step = tr->step;
     update_status(tr, 0);
+}
+
+/* Wait up to limit seconds until the theory thread has answered the newest request. */
+static void wait_for_theory(gs_trainer *tr, double limit)
+{
+    double start = wall_seconds(tr);
+    while (wall_seconds(tr) - start < limit) {
+        uint64_t newest = atomic_load(&tr->theory_thread.newest_request);
+        if (!atomic_load(&tr->theory_thread.busy) && atomic_load(&tr->theory_thread.result_for) == newest &&
+            atomic_load(&tr->theory_thread.result_count) > 0)
+            return;
+        struct timespec pause = {0, 10 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    gs_log(GS_LOG_WARN, "the theory for the final parameters took over %.0f s; the summary has the last result",
+           limit);
 }
 
 static void *trainer_main(void *arg)
@@ -1083,7 +1120,7 @@ static void *trainer_main(void *arg)
             continue;
         }
         tr->step++;
-        tr->t += h;
+        tr->t = tr->t_base + (double)(tr->step - tr->step_base) * h;
 
         int64_t metric_every = (int64_t)param(tr, "metric_every", 100);
         int64_t dist_every = (int64_t)param(tr, "dist_every", 1000);
@@ -1095,10 +1132,13 @@ static void *trainer_main(void *arg)
         if (last)
             break;
     }
-    /* A final frame at the step where training stopped. */
-    if (tr->step > 0) {
+    /* A final frame at the step where training stopped, once the theory for the
+     * current parameters is in (a short run can end before its first result). */
+    if (tr->has_theory)
+        wait_for_theory(tr, atomic_load(&tr->stop) ? 5.0 : 120.0);
+    collect_theory(tr);
+    if (tr->step > 0 && (tr->step != tr->last_frame_step || tr->theory_seen != tr->last_frame_theory)) {
         named_values nv = {0};
-        collect_theory(tr);
         gs_model_forward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.n);
         compute_metrics(tr, &nv);
         publish_scalars(tr, &nv);
@@ -1201,7 +1241,8 @@ int gs_trainer_create(gs_trainer **out, const gs_preset *p, const gs_trainer_opt
 int gs_trainer_start(gs_trainer *tr)
 {
     if (tr->theory_kind) {
-        if (gs_theory_thread_start(&tr->theory_thread, tr->theory_kind, tr->opt.seed ^ 0x7e0c0ffeeULL))
+        /* The same seed as 'grokscope theory', so both print the same Monte Carlo estimates. */
+        if (gs_theory_thread_start(&tr->theory_thread, tr->theory_kind, tr->opt.seed))
             return -1;
         tr->has_theory = 1;
     }

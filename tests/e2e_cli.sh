@@ -75,7 +75,7 @@ check "CSV has a header and one row per metric frame" $py -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
 assert rows[0] == ["step", "t", "wall_s", "train_mse", "test_mse_avg"], rows[0]
-assert len(rows) == 1 + 2000 // 50 + 1, len(rows)
+assert len(rows) == 1 + 2000 // 50, len(rows)
 assert rows[-1][0] == "2000" and abs(float(rows[-1][1]) - 20.0) < 1e-9
 ' "$tmp/out.csv"
 

@@ -325,7 +325,9 @@ static int put_state(gs_theory_output *out, const grokking_modular_params *gp,
     rc |= gs_theory_put(out, "gm_learned_fraction", st->learned_fraction);
     rc |= gs_theory_put(out, "gm_condensed_fraction", st->condensed_fraction);
     rc |= gs_theory_put(out, "gm_sigma2_c1", grokking_modular_sigma2_c1(gp));
-    rc |= gs_theory_put(out, "gm_sigma2_c2", grokking_modular_sigma2_c2(gp));
+    /* A GMFL-II onset at or below zero means there is no GMFL-II phase: report none. */
+    double c2 = grokking_modular_sigma2_c2(gp);
+    rc |= gs_theory_put(out, "gm_sigma2_c2", c2 > 0 ? c2 : NAN);
     rc |= gs_theory_put(out, "gm_phase", st->phase);
     rc |= gs_theory_put(out, "gm_test_mse", st->table_mse);
     rc |= gs_theory_put(out, "gm_eigenvalue", st->eigenvalue);
