@@ -5,6 +5,7 @@
  * record stream: it writes CSV rows, prints a progress line to stderr about
  * once a second, and ends with one JSON object on the last line of stdout.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 #include "cli.h"
 #include "export.h"
 #include "recorder.h"
+#include "replay.h"
 #include "log.h"
 #include "theory.h"
 #include "trainer.h"
@@ -152,6 +154,46 @@ int gs_cli_load_preset(const gs_run_args *a, gs_preset *p, uint64_t *seed)
     return 0;
 }
 
+/* List the user's presets in $XDG_CONFIG_HOME/grokscope/presets (or ~/.config/...). */
+static void list_user_presets(int markdown)
+{
+    char dir[512];
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(dir, sizeof dir, "%s/grokscope/presets", xdg);
+    else if (home && *home)
+        snprintf(dir, sizeof dir, "%s/.config/grokscope/presets", home);
+    else
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    int shown = 0;
+    struct dirent *entry;
+    while ((entry = readdir(d))) {
+        size_t len = strlen(entry->d_name);
+        if (len < 5 || strcmp(entry->d_name + len - 4, ".ini"))
+            continue;
+        char path[1024], err[512];
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        gs_preset p;
+        if (!shown && !markdown)
+            printf("\nYour presets (%s; run them by file name without .ini):\n", dir);
+        shown = 1;
+        if (gs_preset_load(&p, path, err, sizeof err)) {
+            printf("%-20.*s (invalid: %s)\n", (int)(len - 4), entry->d_name, err);
+            continue;
+        }
+        if (markdown)
+            printf("| `%.*s` | %s | %s |\n", (int)(len - 4), entry->d_name, p.paper[0] ? p.paper : "(no paper)",
+                   p.summary);
+        else
+            printf("%-20.*s %s\n", (int)(len - 4), entry->d_name, p.summary);
+        gs_preset_free(&p);
+    }
+    closedir(d);
+}
+
 int gs_cli_presets(int argc, char **argv)
 {
     if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
@@ -189,6 +231,8 @@ int gs_cli_presets(int argc, char **argv)
         }
         gs_preset_free(&p);
     }
+    if (!markdown)
+        list_user_presets(markdown);
     return 0;
 }
 
@@ -589,6 +633,13 @@ int gs_cli_theory(int argc, char **argv)
         gs_preset_free(&p);
         return 2;
     }
+    const gs_tunable *bounds = sweep.count ? gs_preset_tunable(&p, sweep.name) : NULL;
+    if (bounds && (fmin(sweep.from, sweep.to) < bounds->min || fmax(sweep.from, sweep.to) > bounds->max)) {
+        fprintf(stderr, "grokscope: --sweep %s=%g:%g is outside the accepted range [%g, %g]\n", sweep.name, sweep.from,
+                sweep.to, bounds->min, bounds->max);
+        gs_preset_free(&p);
+        return 2;
+    }
 
     gs_theory_output *out = calloc(1, sizeof *out);
     int points = sweep.count ? sweep.count : 1;
@@ -753,7 +804,14 @@ int gs_cli_export(int argc, char **argv)
         rc = gs_export_svg(in, out, npanels ? panels : NULL, npanels, flags, err, sizeof err);
     if (rc) {
         fprintf(stderr, "grokscope: export %s: %s\n", in, err);
-        return 1;
+        /* A recording that cannot be read, or a panel it lacks, is bad input (2); a failed
+         * write of a readable recording is a failure (1). */
+        gs_replay *probe;
+        char probe_err[256];
+        if (gs_replay_open(&probe, in, probe_err, sizeof probe_err))
+            return 2;
+        gs_replay_close(probe);
+        return npanels ? 2 : 1;
     }
     return 0;
 }

@@ -90,11 +90,11 @@ static int close_output(FILE *out, const char *path, int failed, char *err, size
 
 /* ---- CSV -------------------------------------------------------------- */
 
+/* A number as 'run --csv' writes it: shortest round-trip digits, and an empty
+ * cell for a value the frame does not have (NaN). */
 static void csv_number(FILE *out, double v)
 {
-    if (isnan(v))
-        fputs("nan", out);
-    else
+    if (!isnan(v))
         fprintf(out, "%.17g", v);
 }
 
@@ -184,7 +184,7 @@ int gs_export_csv(const char *in_path, const char *out_path, char *err, size_t e
         return -1;
     }
 
-    fputs("step,t,wall", s.rows);
+    fputs("step,t,wall_s", s.rows);
     for (int i = 0; i < h->nseries; i++) {
         fputc(',', s.rows);
         csv_text(s.rows, h->series[i].name);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "preset.h"
+#include "theory.h"
 
 /* Parameter names the engine and the theory modules read. A [params] entry
  * must be one of these (a [param NAME] section may declare any name). */
@@ -181,6 +182,9 @@ typedef struct {
     int tunable;   /* index into p->tunable for [param NAME] */
     int series;
     int panel;
+    int tunable_line[GS_MAX_TUNABLE]; /* header lines, for checks that need the whole file */
+    int series_line[GS_MAX_SERIES];
+    int theory_line;
 } section_state;
 
 static int parse_key_pair(parse_ctx *c, const char *value, gs_tunable *t)
@@ -362,7 +366,7 @@ static int set_preset_field(parse_ctx *c, gs_preset *p, const char *key, const c
     if (!strcmp(key, "summary"))
         return copy_text(c, key, p->summary, sizeof p->summary, value);
     if (!strcmp(key, "theory"))
-        return copy_text(c, key, p->theory, sizeof p->theory, value);
+        return copy_text(c, key, p->theory, sizeof p->theory, value);  /* checked once the file is read */
     if (!strcmp(key, "convention"))
         return copy_text(c, key, p->convention, sizeof p->convention, value);
     return unknown_key(c, "preset", key, preset_keys);
@@ -409,6 +413,7 @@ static int open_section(parse_ctx *c, gs_preset *p, char *header, section_state 
         if (p->ntunable >= GS_MAX_TUNABLE)
             return fail(c, "too many [param] sections; at most %d are accepted", GS_MAX_TUNABLE);
         s->tunable = p->ntunable++;
+        s->tunable_line[s->tunable] = c->line;
         gs_tunable *t = &p->tunable[s->tunable];
         memset(t, 0, sizeof *t);
         snprintf(t->name, sizeof t->name, "%s", name);
@@ -422,6 +427,7 @@ static int open_section(parse_ctx *c, gs_preset *p, char *header, section_state 
         if (p->nseries >= GS_MAX_SERIES)
             return fail(c, "too many [series] sections; at most %d are accepted", GS_MAX_SERIES);
         s->series = p->nseries++;
+        s->series_line[s->series] = c->line;
         gs_series_decl *d = &p->series[s->series];
         memset(d, 0, sizeof *d);
         snprintf(d->name, sizeof d->name, "%s", name);
@@ -454,9 +460,24 @@ static void set_defaults(gs_preset *p)
 }
 
 /* Checks that need the whole file: names, pairs, panels, bounds. */
-static int check_whole(parse_ctx *c, gs_preset *p, char predicts[][GS_NAME_MAX])
+static int check_whole(parse_ctx *c, gs_preset *p, char predicts[][GS_NAME_MAX], const section_state *st)
 {
     c->line = 0;
+    if (p->theory[0] && !gs_theory_find(p->theory)) {
+        const char *names[32];
+        int count = 0;
+        for (int i = 0; gs_theory_registry[i] && count < 31; i++)
+            names[count++] = gs_theory_registry[i]->name;
+        names[count] = NULL;
+        char accepted[512];
+        join_list(accepted, sizeof accepted, names);
+        const char *guess = nearest(p->theory, names);
+        c->line = st->theory_line;
+        if (guess)
+            return fail(c, "theory = %s is not a known theory module; did you mean '%s'? Known: %s", p->theory,
+                        guess, accepted);
+        return fail(c, "theory = %s is not a known theory module; known: %s", p->theory, accepted);
+    }
     if (!p->name[0])
         return fail(c, "[preset] has no name; add e.g. name = my-experiment");
     if ((!strcmp(p->inputs, "file")) != (!strcmp(p->teacher, "file")))
@@ -466,6 +487,7 @@ static int check_whole(parse_ctx *c, gs_preset *p, char predicts[][GS_NAME_MAX])
         return fail(c, "[data] inputs = file needs train_file and test_file (.npy or .csv)");
     for (int i = 0; i < p->nseries; i++) {
         gs_series_decl *d = &p->series[i];
+        c->line = st->series_line[i];
         if (predicts[i][0]) {
             d->pair = gs_preset_series_index(p, predicts[i]);
             if (d->pair < 0)
@@ -482,6 +504,7 @@ static int check_whole(parse_ctx *c, gs_preset *p, char predicts[][GS_NAME_MAX])
     }
     for (int i = 0; i < p->ntunable; i++) {
         gs_tunable *t = &p->tunable[i];
+        c->line = st->tunable_line[i];
         double v = gs_params_get(&p->params, t->name, NAN);
         if (isnan(v))
             return fail(c, "[param %s] has no value; add value = ...", t->name);
@@ -554,8 +577,11 @@ int gs_preset_parse(gs_preset *p, const char *text, const char *source, char *er
             return fail(&c, "'%s' comes before any section; start with [preset]", key);
 
         int rc = 0;
-        if (!strcmp(s.kind, "preset"))
+        if (!strcmp(s.kind, "preset")) {
             rc = set_preset_field(&c, p, key, value);
+            if (!strcmp(key, "theory"))
+                s.theory_line = c.line;
+        }
         else if (!strcmp(s.kind, "model"))
             rc = set_model(&c, p, key, value);
         else if (!strcmp(s.kind, "data"))
@@ -582,7 +608,7 @@ int gs_preset_parse(gs_preset *p, const char *text, const char *source, char *er
         if (rc)
             return -1;
     }
-    if (check_whole(&c, p, predicts))
+    if (check_whole(&c, p, predicts, &s))
         return -1;
     p->text = strdup(text);
     if (!p->text) {

@@ -88,9 +88,10 @@ static void preset_bad_values_name_the_value(void **state)
     expect_error("[preset]\nname = x\n[model]\nactivation = softplus\n", "demo.ini:4:", "softplus");
     expect_error("[preset]\nname = x\n[model]\nlayers = 5\n", "demo.ini:4:", "1, 2 or 3");
     expect_error("[preset]\nname = x\n[params]\nT = fast\n", "demo.ini:4:", "'fast' is not a number");
-    expect_error("[preset]\nname = x\n[param T]\nvalue = 2\nmax = 1\n", "demo.ini:0:", "outside its bounds");
+    expect_error("[preset]\nname = x\n[param T]\nvalue = 2\nmax = 1\n", "demo.ini:3:", "outside its bounds");
     expect_error("[preset]\nname = x\n[param T]\nvalue = 1\nkeys = abc\n", "demo.ini:5:", "two single characters");
-    expect_error("[preset]\nname = x\n[series s]\npanel = nowhere\n", "demo.ini", "not declared");
+    expect_error("[preset]\nname = x\n[series s]\npanel = nowhere\n", "demo.ini:3:", "not declared");
+    expect_error("[preset]\nname = x\ntheory = nngp\n", "demo.ini:3:", "did you mean 'nngp_gp'");
     expect_error("[preset]\nname = x\n[series s]\npredicts = nothing\n", "demo.ini", "not a declared series");
     expect_error("name = x\n", "demo.ini:1:", "before any section");
     expect_error("[preset]\nname = x\nno equals sign\n", "demo.ini:3:", "key = value");
