@@ -869,7 +869,7 @@ static void app_draw_header(app *a, cells_buf *b)
     } else if (recording) {
         const char *base = strrchr(recording, '/');
         base = base ? base + 1 : recording;
-        n = header_add(pieces, n, 7, STYLE_ERROR, "REC %s %.40s", b->ascii ? "*" : "\u25cf", base);
+        n = header_add(pieces, n, 7, STYLE_ERROR, "REC %s %.24s", b->ascii ? "*" : "\u25cf", base);
     } else {
         n = header_add(pieces, n, 4, normal, "REC off");
     }

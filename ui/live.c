@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -91,8 +92,6 @@ int live_source_finish(live_source *live, char *msg, size_t msglen)
         snprintf(msg, msglen, "not recording");
         return 0;
     }
-    gs_recorder_stats st;
-    gs_recorder_stats_get(live->recorder, &st);
     char err[256];
     int rc = gs_recorder_close(live->recorder, err, sizeof err);
     live->recorder = NULL;
@@ -100,8 +99,10 @@ int live_source_finish(live_source *live, char *msg, size_t msglen)
         snprintf(msg, msglen, "recording %s: %s", live->path, err);
         return -1;
     }
-    snprintf(msg, msglen, "saved %s (%llu records, %llu bytes); replay with: grokscope replay %s", live->path,
-             (unsigned long long)st.records_written, (unsigned long long)st.bytes_written, live->path);
+    struct stat info;
+    long long bytes = stat(live->path, &info) == 0 ? (long long)info.st_size : -1;
+    snprintf(msg, msglen, "saved %s (%lld bytes); replay it with: grokscope replay %s", live->path, bytes,
+             live->path);
     return 0;
 }
 

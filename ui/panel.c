@@ -285,7 +285,7 @@ static void params_draw(panel *p, cells_buf *b, const panel_context *c)
         if (selected)
             marker = b->ascii ? ">" : "\u25b6";
         snprintf(line, sizeof line, "%s %-*.*s %8s%s%s  %s %s%s", marker, name_w, name_w, t->name, value,
-                 t->unit[0] ? " " : "", t->unit, down, up, t->rebuild ? " *" : "");
+                 t->unit[0] ? " " : "", t->unit, down, up, t->rebuild ? " *" : "  ");
         cells_fill(b, (cells_rect){p->rect.x, y, p->rect.w, 1}, ' ', style);
         int col = cells_text(b, p->rect.x, y, line, style, p->rect.w);
         if (c->pending && isfinite(c->pending[i])) {
