@@ -9,6 +9,7 @@
  * calling thread.
  */
 #include "export.h"
+#include "preset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,10 +22,10 @@
 #include "log.h"
 #include "replay.h"
 
-#define FIG_W 820
+#define FIG_W 1000
 #define PANEL_H 280
 #define MARGIN_L 78
-#define MARGIN_R 200
+#define MARGIN_R 330
 #define MARGIN_T 34
 #define MARGIN_B 46
 #define PLOT_W (FIG_W - MARGIN_L - MARGIN_R)
@@ -288,7 +289,23 @@ static void draw_events(FILE *out, const svg_data *d, double top)
     }
 }
 
-static void draw_panel(FILE *out, const svg_data *d, const gs_recording_header *h,
+/* The title and log-y choice of a panel, from the preset text the recording
+ * carries; the panel's id and the caller's flag when the text has no such panel. */
+static void panel_style(const gs_preset *preset, const char *panel, const char **title, int *ylog)
+{
+    *title = panel;
+    if (!preset)
+        return;
+    for (int i = 0; i < preset->npanels; i++) {
+        if (strcmp(preset->panel[i].name, panel) != 0)
+            continue;
+        if (preset->panel[i].title[0])
+            *title = preset->panel[i].title;
+        *ylog |= preset->panel[i].ylog;
+    }
+}
+
+static void draw_panel(FILE *out, const svg_data *d, const gs_recording_header *h, const gs_preset *preset,
                        const char *panel, int index, unsigned flags)
 {
     int members[GS_MAX_SERIES];
@@ -300,10 +317,13 @@ static void draw_panel(FILE *out, const svg_data *d, const gs_recording_header *
         if (strcmp(h->series[s].panel, panel) == 0)
             members[nmembers++] = s;
 
+    const char *title;
+    int ylog = (flags & GS_SVG_LOG_Y) != 0;
+    panel_style(preset, panel, &title, &ylog);
     fprintf(out, "<g>\n<text x=\"%d\" y=\"%.1f\" font-weight=\"bold\">", MARGIN_L, top - 12);
-    xml_text(out, panel);
+    xml_text(out, title);
     fputs("</text>\n", out);
-    if (!y_range(d, members, nmembers, (flags & GS_SVG_LOG_Y) != 0, &a)) {
+    if (!y_range(d, members, nmembers, ylog, &a)) {
         fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
                      "stroke=\"#444\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
                      "no finite values</text>\n</g>\n",
@@ -398,8 +418,21 @@ int gs_export_svg(const char *in_path, const char *out_path, const char *const *
                      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
                      "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
                 FIG_W, PANEL_H * (n ? n : 1), FIG_W, PANEL_H * (n ? n : 1));
+        /* The preset text gives panel titles and log axes; a recording whose text no
+         * longer parses is still drawn, with panel ids as titles. */
+        gs_preset *preset = calloc(1, sizeof *preset);
+        char preset_err[256];
+        if (preset && (!h->preset_text ||
+                       gs_preset_parse(preset, h->preset_text, "recording", preset_err, sizeof preset_err))) {
+            free(preset);
+            preset = NULL;
+        }
         for (int i = 0; i < n; i++)
-            draw_panel(out, &d, h, chosen[i], i, flags);
+            draw_panel(out, &d, h, preset, chosen[i], i, flags);
+        if (preset) {
+            gs_preset_free(preset);
+            free(preset);
+        }
         fputs("</svg>\n", out);
         int bad = ferror(out);
         if (fclose(out) != 0 || bad)
