@@ -438,6 +438,8 @@ static void request_theory(gs_trainer *tr)
     gs_theory_thread_request(&tr->theory_thread, &snapshot, &copy);
 }
 
+static void publish_phase_map(gs_trainer *tr);
+
 /* Take a newly published theory result, if any. Curves go out as matrix records. */
 static void collect_theory(gs_trainer *tr)
 {
@@ -459,6 +461,7 @@ static void collect_theory(gs_trainer *tr)
         return;
     }
     tr->theory_valid = 1;
+    publish_phase_map(tr);
     for (int i = 0; i < tr->theory->ncurves; i++) {
         const gs_theory_curve *c = &tr->theory->curve[i];
         int count_points = c->count < GS_MAX_MATRIX / 2 ? c->count : GS_MAX_MATRIX / 2;
@@ -472,6 +475,60 @@ static void collect_theory(gs_trainer *tr)
         }
         gs_ring_publish(&tr->ring);
     }
+}
+
+/* A phase diagram from the theory's "phase_boundary" curve (sigma^2_c against N):
+ * a matrix record "phase-map" with rows of sigma^2 from high (top) to low and columns
+ * of N, both on log grids; 0 where sigma^2 > sigma^2_c(N) (no feature learning),
+ * 1 below the boundary, 2 at the run's current (N, T). */
+static void publish_phase_map(gs_trainer *tr)
+{
+    const gs_theory_curve *c = NULL;
+    for (int i = 0; tr->theory_valid && i < tr->theory->ncurves; i++)
+        if (!strcmp(tr->theory->curve[i].name, "phase_boundary") && tr->theory->curve[i].count >= 2)
+            c = &tr->theory->curve[i];
+    if (!c)
+        return;
+    enum { ROWS = 12, COLS = 48 };
+    double T = param(tr, "T", NAN), N = param(tr, "N", NAN);
+    double lo = INFINITY, hi = 0;
+    for (int j = 0; j < c->count; j++)
+        if (c->y[j] > 0 && isfinite(c->y[j])) {
+            lo = fmin(lo, c->y[j]);
+            hi = fmax(hi, c->y[j]);
+        }
+    if (!(hi > 0))
+        return;
+    lo = fmin(lo, T) / 2;
+    hi = fmax(hi, T) * 2;
+    double n_lo = c->x[0], n_hi = c->x[c->count - 1];
+    gs_frame *f = begin_record(tr, GS_REC_MATRIX);
+    snprintf(f->u.matrix.name, sizeof f->u.matrix.name, "phase-map");
+    f->u.matrix.rows = ROWS;
+    f->u.matrix.cols = COLS;
+    int current_row = (int)lround((log(hi) - log(T)) / (log(hi) - log(lo)) * (ROWS - 1));
+    int current_col = (int)lround((log(N) - log(n_lo)) / (log(n_hi) - log(n_lo)) * (COLS - 1));
+    for (int col = 0; col < COLS; col++) {
+        double n_here = exp(log(n_lo) + (log(n_hi) - log(n_lo)) * col / (COLS - 1));
+        /* sigma^2_c at this N, interpolated in log N along the curve. */
+        double boundary = c->y[c->count - 1];
+        for (int j = 1; j < c->count; j++)
+            if (c->x[j] >= n_here) {
+                double w = (log(n_here) - log(c->x[j - 1])) / (log(c->x[j]) - log(c->x[j - 1]));
+                boundary = c->y[j - 1] + w * (c->y[j] - c->y[j - 1]);
+                break;
+            }
+        for (int row = 0; row < ROWS; row++) {
+            double sigma2 = exp(log(hi) - (log(hi) - log(lo)) * row / (ROWS - 1));
+            float v = sigma2 < boundary ? 1.0f : 0.0f;
+            /* A small cross marks the current point, so it survives the screen's downsampling. */
+            if ((row == current_row && abs(col - current_col) <= 2) ||
+                (col == current_col && abs(row - current_row) <= 1))
+                v = 2.0f;
+            f->u.matrix.v[row * COLS + col] = v;
+        }
+    }
+    gs_ring_publish(&tr->ring);
 }
 
 static const double *theory_vector(const gs_trainer *tr, const char *name, int expected_len)
