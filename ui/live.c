@@ -137,6 +137,8 @@ static const char *live_recording(void *self)
 
 void live_source_init(live_source *live, ui_source *src, gs_trainer *tr, uint64_t seed, const char *first_path)
 {
+    /* Every optional member starts NULL, so members added later default to absent. */
+    memset(src, 0, sizeof *src);
     memset(live, 0, sizeof *live);
     live->trainer = tr;
     live->seed = seed;

@@ -4,6 +4,8 @@
  * Kept in its own file so that programs which never run a trainer (the unit
  * tests of the screen) do not link the trainer.
  */
+#include <string.h>
+
 #include "source.h"
 
 static int trainer_poll(void *self, gs_frame *out)
@@ -43,6 +45,8 @@ static const gs_series_decl *trainer_series(void *self)
 
 void source_from_trainer(ui_source *s, gs_trainer *tr)
 {
+    /* Every optional member starts NULL, so members added later default to absent. */
+    memset(s, 0, sizeof *s);
     s->self = tr;
     s->kind = "live";
     s->poll = trainer_poll;

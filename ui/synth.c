@@ -320,6 +320,8 @@ static const gs_series_decl *synth_series(void *self)
 
 void synth_source(synth *s, ui_source *src)
 {
+    /* Every optional member starts NULL, so members added later default to absent. */
+    memset(src, 0, sizeof *src);
     src->self = s;
     src->kind = "synthetic";
     src->poll = synth_poll;
