@@ -240,7 +240,7 @@ static void panel_params_lists_tunables(void **state)
     f->ctx.selected = 1;
     f->pending[0] = 2e-3;
     panel_draw(p, &f->b, &f->ctx);
-    assert_true(buffer_contains(&f->b, "  T        1e-3  [ ] \u2192 2e-3"));
+    assert_true(buffer_contains(&f->b, "  T        1e-3  [ ]   \u2192 2e-3"));
     assert_true(buffer_contains(&f->b, "\u25b6 n         500  n N *"));
     assert_true(buffer_contains(&f->b, "* a change restarts training"));
     assert_int_equal(cells_style_at(&f->b, 3, 1), STYLE_SELECTED);
