@@ -344,6 +344,31 @@ static void plot_window_excludes_old_points(void **state)
     cells_free(&b);
 }
 
+/* A legend too wide for its plot shortens the long label and keeps the theory
+ * entry after it, with its stale mark, instead of cutting it off. */
+static void plot_legend_shortens_long_labels(void **state)
+{
+    cells_buf b;
+    plot_options o;
+    plot_frame f;
+    const double x[2] = {0, 1}, y[2] = {0.2, 0.8};
+    plot_series s[2] = {line_series(x, y, 2, STYLE_NORMAL), line_series(x, y, 2, STYLE_THEORY_STALE)};
+    s[0].label = "learned fraction of the target, time-averaged predictor over the window";
+    s[1].label = "theory 1 + a";
+    s[1].dashed = 1;
+    s[1].stale = 1;
+
+    assert_int_equal(cells_init(&b, 70, 10, 0), 0);
+    plot_options_default(&o);
+    o.xmin = o.ymin = 0;
+    o.xmax = o.ymax = 1;
+    assert_int_equal(plot_draw(&b, (cells_rect){0, 0, 70, 10}, &o, s, 2, &f), 0);
+    assert_true(row_contains(&b, 0, "theory 1 + a (stale)"));
+    assert_true(row_contains(&b, 0, "learned fraction"));
+    assert_true(row_contains(&b, 0, "\u2026"));
+    cells_free(&b);
+}
+
 /* A dashed theory line leaves gaps, keeps its own style and is marked stale
  * in the legend when asked. */
 static void plot_theory_dashed_and_stale(void **state)
@@ -499,6 +524,7 @@ int main(void)
         cmocka_unit_test(plot_log_x_equal_decades),
         cmocka_unit_test(plot_window_excludes_old_points),
         cmocka_unit_test(plot_theory_dashed_and_stale),
+        cmocka_unit_test(plot_legend_shortens_long_labels),
         cmocka_unit_test(plot_minmax_stroke_shows_spike),
         cmocka_unit_test(plot_event_marker_on_axis),
         cmocka_unit_test(plot_ascii_fallback_only_ascii),

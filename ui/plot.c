@@ -6,6 +6,7 @@
  * of braille bits per cell plus the style of the last series drawn there.
  * Last, the grid, the axes, the ticks and the legend go into the cell buffer.
  */
+#include "frame.h"
 #include "plot.h"
 
 #include <math.h>
@@ -430,15 +431,60 @@ static int label_width(const double *ticks, int n)
 
 static void draw_legend(cells_buf *b, int x, int y, int w, const plot_series *s, int ns)
 {
+    /* When the entries do not all fit, theory entries and short entries keep their
+     * width and the long ones share the rest equally with shortened labels, so the
+     * theory entries after a long label stay visible. */
+    int natural[GS_MAX_SERIES], allowed[GS_MAX_SERIES], fixed[GS_MAX_SERIES];
+    int open = 0, avail = w + 2; /* the last entry needs no gap after it */
+    for (int k = 0; k < ns && k < GS_MAX_SERIES; k++) {
+        natural[k] = 5 + (int)strlen(s[k].label ? s[k].label : "") + (s[k].stale ? 8 : 0);
+        allowed[k] = natural[k];
+        fixed[k] = !s[k].in_legend;
+        open += s[k].in_legend;
+    }
+    /* Theory entries come first: they are short and say which line is the prediction. */
+    for (int k = 0; k < ns && k < GS_MAX_SERIES; k++)
+        if (!fixed[k] && s[k].dashed && natural[k] <= avail / 2) {
+            fixed[k] = 1;
+            avail -= natural[k];
+            open--;
+        }
+    for (int changed = 1; changed && open > 0;) {
+        changed = 0;
+        int share = avail / open;
+        for (int k = 0; k < ns && k < GS_MAX_SERIES; k++)
+            if (!fixed[k] && natural[k] <= share) {
+                fixed[k] = 1;
+                avail -= natural[k];
+                open--;
+                changed = 1;
+            }
+    }
+    for (int k = 0; k < ns && k < GS_MAX_SERIES; k++)
+        if (!fixed[k])
+            allowed[k] = open > 0 ? avail / open : natural[k];
+
     int col = x;
-    for (int k = 0; k < ns && col < x + w; k++) {
+    for (int k = 0; k < ns && k < GS_MAX_SERIES && col < x + w; k++) {
         if (!s[k].in_legend)
             continue;
         const char *sample = s[k].dashed ? "\u254c\u254c" : "\u2500\u2500";
         if (b->ascii)
             sample = s[k].dashed ? "**" : "--";
         char text[160];
-        snprintf(text, sizeof text, "%s%s", s[k].label ? s[k].label : "", s[k].stale ? " (stale)" : "");
+        const char *suffix = s[k].stale ? " (stale)" : "";
+        snprintf(text, sizeof text, "%s", s[k].label ? s[k].label : "");
+        int limit = allowed[k] - 5 - (int)strlen(suffix);
+        if (limit < 3)
+            limit = 3;
+        if ((int)strlen(text) > limit) {
+            int cut = limit - 1;
+            while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
+                cut--; /* never split a UTF-8 sequence */
+            snprintf(text + cut, sizeof text - (size_t)cut, "%s", b->ascii ? "." : "\u2026");
+        }
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof text - used, "%s", suffix);
         int room = x + w - col;
         if (room < 4)
             break;
