@@ -28,69 +28,12 @@
 #include <string.h>
 
 #include "fwc.h"
+#include "rng.h"
 #include "gp.h"
 
 #define BLOCK 256
 
-/* xoshiro256** seeded through splitmix64, with Box-Muller normals. */
-typedef struct {
-    uint64_t s[4];
-    int has_spare;
-    double spare;
-} fwc_rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static void rng_seed(fwc_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-    r->has_spare = 0;
-}
-
-static uint64_t rng_next(fwc_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform on (0, 1), never 0, so log() below is finite. */
-static double rng_uniform(fwc_rng *r)
-{
-    return ((rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double rng_normal(fwc_rng *r)
-{
-    if (r->has_spare) {
-        r->has_spare = 0;
-        return r->spare;
-    }
-    double radius = sqrt(-2.0 * log(rng_uniform(r)));
-    double angle = 2.0 * M_PI * rng_uniform(r);
-    r->spare = radius * sin(angle);
-    r->has_spare = 1;
-    return radius * cos(angle);
-}
+/* Monte Carlo draws come from the engine's generator (rng.h), seeded per call. */
 
 /* What every block of draws needs: A, yt, B and the deterministic part. */
 typedef struct {
@@ -257,15 +200,15 @@ int fwc_mean_shift_from_features(const double *phi_train, const double *phi_test
 /* Draw rows weight vectors w ~ N(0, sigma_w2/d I) and biases b ~ N(0,
  * sigma_b2) and fill phi (rows, n) and phi_test (rows, m) with phi(w.x + b).
  * weights (rows, d) and bias (rows) are scratch. */
-static void sample_features(const nngp_kernel *k, fwc_rng *rng, int rows, int d,
+static void sample_features(const nngp_kernel *k, gs_rng *rng, int rows, int d,
                             const double *x, int n, const double *x_test, int m,
                             double *weights, double *bias, double *phi, double *phi_test)
 {
     double w_scale = sqrt(k->sigma_w2 / d), b_scale = sqrt(k->sigma_b2);
     for (size_t i = 0; i < (size_t)rows * d; i++)
-        weights[i] = w_scale * rng_normal(rng);
+        weights[i] = w_scale * gs_rng_normal(rng);
     for (int r = 0; r < rows; r++)
-        bias[r] = b_scale * rng_normal(rng);
+        bias[r] = b_scale * gs_rng_normal(rng);
     /* phi (rows, n) = weights (rows, d) * x^T: M = rows, N = n, K = d, x (n, d) transposed. */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, 1.0, weights, d, x, d,
                 0.0, phi, n);
@@ -335,8 +278,8 @@ int fwc_mean_shift(const nngp_kernel *kernel, const float *x_train, const double
         goto done;
     }
 
-    fwc_rng rng;
-    rng_seed(&rng, seed);
+    gs_rng rng;
+    gs_rng_seed(&rng, seed);
     double scale = kernel->sigma_a2 * kernel->sigma_a2;
     for (int batch = 0; batch < batches; batch++) {
         long first = (long)samples * batch / batches;
