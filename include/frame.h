@@ -58,7 +58,7 @@ typedef enum {
     GS_EVENT_PAUSE = 4,
     GS_EVENT_RESUME = 5,
     GS_EVENT_NOTE = 6,       /* free text, e.g. a theory solver failure */
-    GS_EVENT_REFUSED = 7     /* a command rejected; text says why */
+    GS_EVENT_REFUSED = 7     /* a command rejected; text gives the reason */
 } gs_event_kind;
 
 /* Scalar frame: one value per declared series. */

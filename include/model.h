@@ -114,7 +114,7 @@ void gs_multiply_inplace(float *x, const float *y, size_t count);
  * modular-addition model, where Gamma = P (g/6) sum_{k=0}^{P-1} (|w_k|^6 + |v_k|^6)
  * and w_k = (1/P) sum_n w[n] e^(2 pi i k n/P) over each half of a row:
  * dGamma/dw[n] = g sum_k |w_k|^4 Re(conj(w_k) e^(2 pi i k n/P)). cos_table and
- * sin_table hold cos and sin of 2 pi (k n mod P)/P at [k * P + n]; work holds 2P doubles.
+ * sin_table contain cos and sin of 2 pi (k n mod P)/P at [k * P + n]. work has room for 2P doubles.
  * Returns Gamma. */
 double gs_sextic_fourier(const float *W, float *dW, int rows, int P, double g, double scale,
                          const double *cos_table, const double *sin_table, double *work);

@@ -804,8 +804,8 @@ int gs_cli_export(int argc, char **argv)
         rc = gs_export_svg(in, out, npanels ? panels : NULL, npanels, flags, err, sizeof err);
     if (rc) {
         fprintf(stderr, "grokscope: export %s: %s\n", in, err);
-        /* A recording that cannot be read, or a panel it lacks, is bad input (2); a failed
-         * write of a readable recording is a failure (1). */
+        /* A recording that cannot be read, or a panel it lacks, is bad input (exit 2).
+         * A failed write of a readable recording is a failure (exit 1). */
         gs_replay *probe;
         char probe_err[256];
         if (gs_replay_open(&probe, in, probe_err, sizeof probe_err))

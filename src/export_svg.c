@@ -289,8 +289,8 @@ static void draw_events(FILE *out, const svg_data *d, double top)
     }
 }
 
-/* The title and log-y choice of a panel, from the preset text the recording
- * carries; the panel's id and the caller's flag when the text has no such panel. */
+/* Look up a panel's title and log-y choice in the preset text the recording carries.
+ * Without such a panel the title is the panel's id and ylog stays the caller's flag. */
 static void panel_style(const gs_preset *preset, const char *panel, const char **title, int *ylog)
 {
     *title = panel;

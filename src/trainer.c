@@ -1114,7 +1114,7 @@ static void metric_step(gs_trainer *tr)
     update_status(tr, 0);
 }
 
-/* Wait up to limit seconds until the theory thread has answered the newest request. */
+/* Wait up to limit seconds until the theory thread has published a result for the newest request. */
 static void wait_for_theory(gs_trainer *tr, double limit)
 {
     double start = wall_seconds(tr);

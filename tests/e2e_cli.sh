@@ -76,7 +76,8 @@ import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
 assert rows[0] == ["step", "t", "wall_s", "train_mse", "test_mse_avg"], rows[0]
 assert len(rows) == 1 + 2000 // 50, len(rows)
-assert rows[-1][0] == "2000" and abs(float(rows[-1][1]) - 20.0) < 1e-9
+assert rows[-1][0] == "2000", rows[-1]
+assert abs(float(rows[-1][1]) - 20.0) < 1e-9, rows[-1]
 ' "$tmp/out.csv"
 
 # 2. Same seed, same numbers.
@@ -84,7 +85,8 @@ assert rows[-1][0] == "2000" and abs(float(rows[-1][1]) - 20.0) < 1e-9
 check "a run repeats for its seed" $py -c '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-assert a["train_mse"] == b["train_mse"] and a["test_mse_avg"] == b["test_mse_avg"], (a, b)
+assert a["train_mse"] == b["train_mse"], (a, b)
+assert a["test_mse_avg"] == b["test_mse_avg"], (a, b)
 ' "$tmp/summary.json" "$tmp/again.json"
 
 # 3. Bad input: exit 2 and a message naming the problem.
@@ -113,7 +115,8 @@ check "SIGTERM exits 0" [ $? -eq 0 ]
 check "SIGTERM still prints the summary" $py -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["stopped_early"] is True and s["steps"] > 0
+assert s["stopped_early"] is True, s
+assert s["steps"] > 0, s
 ' "$tmp/term.out"
 
 # 5. Without a terminal, a plain 'grokscope PRESET' runs headless.
@@ -154,7 +157,8 @@ INI
 check "a preset with CSV data runs" $py -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["steps"] == 1000 and 0 < s["test_mse_avg"] < 2, s
+assert s["steps"] == 1000, s
+assert 0 < s["test_mse_avg"] < 2, s
 ' "$tmp/own.json"
 printf 'x1,x2,x3,y\n1,2,3,4\n1,2\n' > "$tmp/own/train.csv"
 (cd / && "$bin" run "$tmp/own/mine.ini" --headless --steps 10 > /dev/null 2> "$tmp/own.err")

@@ -19,49 +19,10 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
 #include "fwc.h"
 #include "nngp.h"
 
-/* xoshiro256** seeded through splitmix64, with Box-Muller normals. */
-typedef struct {
-    uint64_t s[4];
-} test_rng;
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static void rng_seed(test_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        r->s[i] = z ^ (z >> 31);
-    }
-}
-
-static uint64_t rng_next(test_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static double rng_normal(test_rng *r)
-{
-    double u1 = ((rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-    double u2 = ((rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 /* Invert a (n, n) in place by Gauss-Jordan with partial pivoting; returns
  * log |det a|. */
@@ -204,10 +165,10 @@ static void cumulant_is_six_for_one_linear_unit(void **state)
     (void)state;
     enum { SAMPLES = 400000 };
     double *phi = malloc(sizeof(double) * SAMPLES);
-    test_rng rng;
-    rng_seed(&rng, 3);
+    gs_rng rng;
+    gs_rng_seed(&rng, 3);
     for (int s = 0; s < SAMPLES; s++)
-        phi[s] = rng_normal(&rng); /* phi = w x with x = 1, w ~ N(0, 1) */
+        phi[s] = gs_rng_normal(&rng); /* phi = w x with x = 1, w ~ N(0, 1) */
     double sa2 = 0.8;
     double u = fwc_fourth_cumulant(phi, SAMPLES, 1, 0, 0, 0, 0, sa2, 1);
     /* The estimate is dominated by 3 mean(w^4), whose standard error is
@@ -252,14 +213,14 @@ static void fast_contraction_matches_dense(void **state)
     double y[N] = {0.3, -0.8, 1.1, 0.2}, sa2 = 1.4, ridge = 0.05;
     int width = 7;
     char err[256];
-    test_rng rng;
-    rng_seed(&rng, 17);
+    gs_rng rng;
+    gs_rng_seed(&rng, 17);
     double x[P][2];
     for (int i = 0; i < P; i++)
         for (int c = 0; c < 2; c++)
-            x[i][c] = rng_normal(&rng);
+            x[i][c] = gs_rng_normal(&rng);
     for (int s = 0; s < S; s++) {
-        double w0 = rng_normal(&rng), w1 = rng_normal(&rng), b = 0.5 * rng_normal(&rng);
+        double w0 = gs_rng_normal(&rng), w1 = gs_rng_normal(&rng), b = 0.5 * gs_rng_normal(&rng);
         for (int i = 0; i < P; i++)
             phi[s * P + i] = erf(w0 * x[i][0] + w1 * x[i][1] + b);
     }

@@ -145,7 +145,12 @@ static void model_priors_follow_readout_scaling(void **state)
         spec.readout = r;
         assert_int_equal(gs_model_create(&m, &spec, err, sizeof err), 0);
         assert_float_equal(m.tensor[0].prior_var, 2.0 / 10, 1e-7);
-        double expect = r == 0 ? 3.0 / 50 : r == 1 ? 3.0 / 2500 : 3.0 / 250;
+        /* Readout prior: sigma_a2/N (standard), sigma_a2/N^2 (mean field), sigma_a2/(chi N). */
+        double expect = 3.0 / 50;
+        if (r == GS_READOUT_MEAN_FIELD)
+            expect = 3.0 / 2500;
+        else if (r == GS_READOUT_CHI)
+            expect = 3.0 / 250;
         assert_float_equal(m.tensor[1].prior_var, expect, 1e-7);
         gs_model_free(&m);
     }

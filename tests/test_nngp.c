@@ -17,48 +17,9 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
 #include "nngp.h"
 
-/* xoshiro256** seeded through splitmix64, with Box-Muller normals. */
-typedef struct {
-    uint64_t s[4];
-} test_rng;
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static void rng_seed(test_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        r->s[i] = z ^ (z >> 31);
-    }
-}
-
-static uint64_t rng_next(test_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static double rng_normal(test_rng *r)
-{
-    double u1 = ((rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-    double u2 = ((rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 static double dot(const double *a, const double *b, int d)
 {
@@ -113,16 +74,16 @@ static void compare_with_monte_carlo(nngp_activation act, double sw2, double sa2
     double x[D] = {0.9, -0.4, 1.2, 0.3};
     double xp[D] = {0.5, 0.8, -0.7, 1.1};
     nngp_kernel k = make_kernel(act, 1, sw2, sa2, sb2);
-    test_rng rng;
-    rng_seed(&rng, seed);
+    gs_rng rng;
+    gs_rng_seed(&rng, seed);
 
     double pairs[3][2] = {{0, 0}, {0, 1}, {1, 1}}; /* (x,x), (x,x'), (x',x') */
     double sum[3] = {0}, square[3] = {0};
     for (int s = 0; s < SAMPLES; s++) {
         double w[D];
         for (int i = 0; i < D; i++)
-            w[i] = sqrt(sw2 / D) * rng_normal(&rng);
-        double b = sqrt(sb2) * rng_normal(&rng);
+            w[i] = sqrt(sw2 / D) * gs_rng_normal(&rng);
+        double b = sqrt(sb2) * gs_rng_normal(&rng);
         double phi[2] = {nngp_activation_apply(act, dot(w, x, D) + b),
                          nngp_activation_apply(act, dot(w, xp, D) + b)};
         for (int p = 0; p < 3; p++) {
@@ -165,8 +126,8 @@ static void compare_deep_with_monte_carlo(nngp_activation act, uint64_t seed)
     double x[2][D] = {{1.0, -0.6, 0.8}, {0.3, 1.1, -0.9}};
     nngp_kernel deep = make_kernel(act, 2, sw2, sa2, sb2);
     nngp_kernel shallow = make_kernel(act, 1, sw2, sa2, sb2);
-    test_rng rng;
-    rng_seed(&rng, seed);
+    gs_rng rng;
+    gs_rng_seed(&rng, seed);
 
     double sum[3] = {0}, square[3] = {0};
     for (int net = 0; net < NETS; net++) {
@@ -174,8 +135,8 @@ static void compare_deep_with_monte_carlo(nngp_activation act, uint64_t seed)
         for (int j = 0; j < N1; j++) {
             double w[D];
             for (int i = 0; i < D; i++)
-                w[i] = sqrt(sw2 / D) * rng_normal(&rng);
-            double b = sqrt(sb2) * rng_normal(&rng);
+                w[i] = sqrt(sw2 / D) * gs_rng_normal(&rng);
+            double b = sqrt(sb2) * gs_rng_normal(&rng);
             double u = nngp_activation_apply(act, dot(w, x[0], D) + b);
             double v = nngp_activation_apply(act, dot(w, x[1], D) + b);
             acc[0] += u * u;
@@ -222,24 +183,24 @@ static void relu_sampled_net_matches_recursion(void **state)
     static double h1[2][WIDTH], w2[WIDTH];
     nngp_kernel deep = make_kernel(NNGP_RELU, 2, sw2, sa2, sb2);
     nngp_kernel shallow = make_kernel(NNGP_RELU, 1, sw2, sa2, sb2);
-    test_rng rng;
-    rng_seed(&rng, 31);
+    gs_rng rng;
+    gs_rng_seed(&rng, 31);
 
     double sum[3] = {0}, square[3] = {0};
     for (int net = 0; net < NETS; net++) {
         for (int j = 0; j < WIDTH; j++) {
             double w[D];
             for (int i = 0; i < D; i++)
-                w[i] = sqrt(sw2 / D) * rng_normal(&rng);
-            double b = sqrt(sb2) * rng_normal(&rng);
+                w[i] = sqrt(sw2 / D) * gs_rng_normal(&rng);
+            double b = sqrt(sb2) * gs_rng_normal(&rng);
             for (int p = 0; p < 2; p++)
                 h1[p][j] = nngp_activation_apply(NNGP_RELU, dot(w, x[p], D) + b);
         }
         double acc[3] = {0};
         for (int k = 0; k < WIDTH; k++) {
             for (int j = 0; j < WIDTH; j++)
-                w2[j] = sqrt(sw2 / WIDTH) * rng_normal(&rng);
-            double b = sqrt(sb2) * rng_normal(&rng);
+                w2[j] = sqrt(sw2 / WIDTH) * gs_rng_normal(&rng);
+            double b = sqrt(sb2) * gs_rng_normal(&rng);
             double u = nngp_activation_apply(NNGP_RELU, dot(w2, h1[0], WIDTH) + b);
             double v = nngp_activation_apply(NNGP_RELU, dot(w2, h1[1], WIDTH) + b);
             acc[0] += u * u;
@@ -322,12 +283,12 @@ static void gram_matches_scalar_kernel(void **state)
     (void)state;
     enum { N = 5, M = 3, D = 4 };
     float x[N * D], x2[M * D];
-    test_rng rng;
-    rng_seed(&rng, 5);
+    gs_rng rng;
+    gs_rng_seed(&rng, 5);
     for (int i = 0; i < N * D; i++)
-        x[i] = (float)rng_normal(&rng);
+        x[i] = (float)gs_rng_normal(&rng);
     for (int i = 0; i < M * D; i++)
-        x2[i] = (float)rng_normal(&rng);
+        x2[i] = (float)gs_rng_normal(&rng);
     for (int a = 0; a < NNGP_ACTIVATION_COUNT; a++) {
         nngp_kernel k = make_kernel((nngp_activation)a, 2, 1.2, 0.9, 0.1);
         double gram[N * N], cross[N * M], diag[N];

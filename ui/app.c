@@ -437,8 +437,8 @@ void app_refresh(app *a)
 
 /* ---- commands -------------------------------------------------------------- */
 
-/* The file being recorded: the source knows when it has one; a source without
- * that query shows the path it was started with. */
+/* Return the file being recorded. A source that reports its recording is asked;
+ * for any other source the path it was started with is shown. */
 static const char *app_recording_path(const app *a)
 {
     if (a->src->recording)

@@ -442,7 +442,7 @@ static void draw_legend(cells_buf *b, int x, int y, int w, const plot_series *s,
         fixed[k] = !s[k].in_legend;
         open += s[k].in_legend;
     }
-    /* Theory entries come first: they are short and say which line is the prediction. */
+    /* Theory entries come first, because they are short and mark which line is the prediction. */
     for (int k = 0; k < ns && k < GS_MAX_SERIES; k++)
         if (!fixed[k] && s[k].dashed && natural[k] <= avail / 2) {
             fixed[k] = 1;
