@@ -35,4 +35,16 @@ void gs_langevin_free(gs_langevin *lv);
  * its last good copy). T must be positive. */
 int gs_langevin_step(gs_model *m, gs_langevin *lv, gs_rng *rng, double h, double T, double *sq_norm);
 
+/* The per-tensor constants of the update above, for a prior variance s. */
+typedef struct {
+    float lr;      /* h s / T */
+    float decay;   /* T / s */
+    float sigma;   /* sqrt(2 lr T) = sqrt(2 h s) */
+} gs_langevin_coef;
+
+gs_langevin_coef gs_langevin_coefficients(double prior_var, double h, double T);
+/* w <- w - lr (g + decay w) + sigma xi over count entries. Returns the sum of
+ * squares of the new w (NaN or infinite when an entry is). */
+float gs_langevin_update(float *w, const float *g, const float *xi, size_t count, gs_langevin_coef k);
+
 #endif

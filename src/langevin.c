@@ -28,6 +28,27 @@ void gs_langevin_free(gs_langevin *lv)
     lv->noise = lv->scratch = NULL;
 }
 
+gs_langevin_coef gs_langevin_coefficients(double prior_var, double h, double T)
+{
+    gs_langevin_coef k;
+    k.lr = (float)(h * prior_var / T);
+    k.decay = (float)(T / prior_var);
+    k.sigma = (float)sqrt(2.0 * h * prior_var);
+    return k;
+}
+
+float gs_langevin_update(float *restrict w, const float *restrict g, const float *restrict xi, size_t count,
+                         gs_langevin_coef k)
+{
+    float norm = 0;
+    for (size_t j = 0; j < count; j++) {
+        float next = w[j] - k.lr * (g[j] + k.decay * w[j]) + k.sigma * xi[j];
+        w[j] = next;
+        norm += next * next;
+    }
+    return norm;
+}
+
 int gs_langevin_step(gs_model *m, gs_langevin *lv, gs_rng *rng, double h, double T, double *sq_norm)
 {
     gs_rng_normal_fill(rng, lv->noise, lv->scratch, m->nparams);
@@ -35,21 +56,9 @@ int gs_langevin_step(gs_model *m, gs_langevin *lv, gs_rng *rng, double h, double
 
     for (int i = 0; i < m->ntensors; i++) {
         gs_tensor *t = &m->tensor[i];
-        double s = t->prior_var;
-        const float lr = (float)(h * s / T);
-        const float decay = (float)(T / s);
-        const float sigma = (float)sqrt(2.0 * h * s);   /* sqrt(2 lr T) */
-        const float *xi = lv->noise + (t->w - m->params);
-        float *w = t->w;
-        const float *g = t->dw;
         size_t count = (size_t)t->rows * t->cols;
-        float norm = 0;
-
-        for (size_t j = 0; j < count; j++) {
-            float next = w[j] - lr * (g[j] + decay * w[j]) + sigma * xi[j];
-            w[j] = next;
-            norm += next * next;
-        }
+        float norm = gs_langevin_update(t->w, t->dw, lv->noise + (t->w - m->params), count,
+                                        gs_langevin_coefficients(t->prior_var, h, T));
         if (!isfinite(norm))
             finite = 0;
         if (sq_norm)

@@ -20,6 +20,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,13 +28,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "langevin.h"
-#include "log.h"
 #include "datafile.h"
 #include "grokking_modular.h"
+#include "langevin.h"
+#include "log.h"
 #include "metrics.h"
 #include "model.h"
 #include "ring.h"
+#include "step.h"
 #include "theory_thread.h"
 #include "trainer.h"
 
@@ -41,6 +43,7 @@
 #define CMD_CAPACITY 64
 #define MAX_NAMED 64
 #define MAX_TOP_EIGS 3
+#define STEPPER_TWO_THREADS 2e4   /* n N from which the fused step takes two threads */
 
 extern void openblas_set_num_threads(int num_threads);
 
@@ -71,6 +74,7 @@ struct gs_trainer {
     gs_model model;
     gs_workspace ws_train, ws_test;
     gs_langevin lv;
+    gs_stepper *stepper;             /* the fused step of one-hidden-layer nets, or NULL */
     gs_rng rng;
     float *snapshot;                 /* last good parameters */
     int64_t snapshot_step;
@@ -258,6 +262,8 @@ static void free_buffers(gs_trainer *tr)
     gs_workspace_free(&tr->ws_train);
     gs_workspace_free(&tr->ws_test);
     gs_langevin_free(&tr->lv);
+    gs_stepper_free(tr->stepper);
+    tr->stepper = NULL;
     gs_model_free(&tr->model);
     free(tr->snapshot);
     free(tr->avg_test);
@@ -334,6 +340,48 @@ static void cold_start_modular(gs_trainer *tr)
     }
 }
 
+/* CPUs this process may run on (taskset and cpusets included). */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set);
+    return 1;
+}
+
+/* How many threads train: --threads, else the preset's blas_threads, else by size.
+ * One-hidden-layer nets run the fused step (step.h) on 1 or 2 threads with
+ * OpenBLAS on one; deeper and linear nets give the count to OpenBLAS. */
+static int set_up_threads(gs_trainer *tr, char *err, size_t errlen)
+{
+    const gs_model *m = &tr->model;
+    int N = m->width > 0 ? m->width : 1;
+    int threads = tr->opt.blas_threads > 0 ? tr->opt.blas_threads
+                  : gs_params_find(&tr->preset.params, "blas_threads") >= 0
+                      ? (int)gs_params_get(&tr->preset.params, "blas_threads", 1)
+                      : 0;
+    if (!gs_stepper_supports(m)) {
+        /* From n d N = 2e8 a second OpenBLAS thread made a step 1.36 times faster on
+         * 2 cores ((d, N, n) = (100, 2000, 4000)); at 1e8 it gained nothing. */
+        if (threads <= 0)
+            threads = (double)tr->data.n * tr->data.d * N >= 2e8 ? 2 : 1;
+        openblas_set_num_threads(threads);
+        return 0;
+    }
+    /* Two threads made the bench preset 1.75 times faster at n N = 2e4 ((d, N, n) =
+     * (20, 100, 200)) and about 1.85 times at the larger sizes, while at n N = 1e4
+     * (nngp-outputs) the hand-off cost more than it saved (58 000 -> 46 000 steps/s).
+     * With one usable CPU a second thread would only wait for the first. */
+    if (threads <= 0)
+        threads = (double)tr->data.n * N >= STEPPER_TWO_THREADS && usable_cpus() >= 2 ? 2 : 1;
+    if (threads > 2)
+        threads = 2;
+    openblas_set_num_threads(1);
+    tr->stepper = gs_stepper_create(&tr->model, tr->data.x_train, tr->data.y_train, tr->data.n, threads, &tr->rng,
+                                    tr->dft_cos ? tr->data.c : 0, err, errlen);
+    return tr->stepper ? 0 : -1;
+}
+
 /* Build data, model and buffers from the current parameters. Called before
  * start and by the trainer thread between steps. */
 static int build(gs_trainer *tr, int cold_start, char *err, size_t errlen)
@@ -403,6 +451,8 @@ static int build(gs_trainer *tr, int cold_start, char *err, size_t errlen)
         publish_event(tr, GS_EVENT_NOTE, "train_frac", NAN, fraction,
                       "train_frac = %g: the network sees part of the table, while the theory describes "
                       "training on all of it, so its curves are qualitative here", fraction);
+    if (set_up_threads(tr, err, errlen))
+        return -1;
     memcpy(tr->snapshot, tr->model.params, sizeof(float) * tr->model.nparams);
     tr->snapshot_step = tr->step;
     tr->initial_loss = NAN;
@@ -1105,6 +1155,9 @@ static void metric_step(gs_trainer *tr)
     named_values nv = {0};
     collect_theory(tr);
     update_rate(tr);
+    /* The fused step keeps no (n, N) caches; the metrics read them at the new weights. */
+    if (tr->stepper)
+        gs_model_forward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.n);
     compute_metrics(tr, &nv);
     publish_scalars(tr, &nv);
     tr->last_frame_step = tr->step;
@@ -1159,19 +1212,37 @@ static void *trainer_main(void *arg)
         }
 
         double h = param(tr, "h", 0.001), T = param(tr, "T", 0.01);
-        gs_model_forward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.n);
-        double loss = gs_model_backward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.y_train, tr->data.n);
-        if (isnan(tr->initial_loss))
-            tr->initial_loss = loss;
         double sextic = param(tr, "sextic", 0), gamma6 = param(tr, "gamma", 0);
-        if (sextic > 0 && gamma6 > 0 && tr->dft_cos) {
-            /* The theory's sextic term enters the potential as T * Gamma. */
-            const gs_tensor *W = &tr->model.tensor[0];
-            gs_sextic_fourier(W->w, W->dw, W->rows, tr->data.c, gamma6, T, tr->dft_cos, tr->dft_sin, tr->dft_work);
+        /* The theory's sextic term enters the potential as T * Gamma. */
+        gs_step_sextic sx = {.P = tr->data.c, .gamma = gamma6, .scale = T,
+                             .cos_table = tr->dft_cos, .sin_table = tr->dft_sin};
+        int with_sextic = sextic > 0 && gamma6 > 0 && tr->dft_cos;
+        double loss;
+        int outcome;
+        if (tr->stepper) {
+            /* The first step has no initial loss yet, so nothing caps it. */
+            double loss_max = isnan(tr->initial_loss) ? INFINITY
+                                                      : param(tr, "loss_max", 1e6 * (1 + tr->initial_loss));
+            outcome = gs_stepper_step(tr->stepper, h, T, loss_max, with_sextic ? &sx : NULL, tr->ws_train.out,
+                                      tr->ws_train.resid, &loss, tr->sq_norm);
+            if (isnan(tr->initial_loss) && isfinite(loss))
+                tr->initial_loss = loss;
+        } else {
+            gs_model_forward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.n);
+            loss = gs_model_backward(&tr->model, &tr->ws_train, tr->data.x_train, tr->data.y_train, tr->data.n);
+            if (isnan(tr->initial_loss))
+                tr->initial_loss = loss;
+            if (with_sextic) {
+                const gs_tensor *W = &tr->model.tensor[0];
+                gs_sextic_fourier(W->w, W->dw, W->rows, sx.P, sx.gamma, sx.scale, sx.cos_table, sx.sin_table,
+                                  tr->dft_work);
+            }
+            double loss_max = param(tr, "loss_max", 1e6 * (1 + tr->initial_loss));
+            outcome = !isfinite(loss) || loss > loss_max ? GS_STEP_BAD_LOSS
+                      : gs_langevin_step(&tr->model, &tr->lv, &tr->rng, h, T, tr->sq_norm) != 0 ? GS_STEP_BAD_PARAMS
+                                                                                                : GS_STEP_OK;
         }
-        double loss_max = param(tr, "loss_max", 1e6 * (1 + tr->initial_loss));
-        if (!isfinite(loss) || loss > loss_max ||
-            gs_langevin_step(&tr->model, &tr->lv, &tr->rng, h, T, tr->sq_norm) != 0) {
+        if (outcome != GS_STEP_OK) {
             handle_divergence(tr, loss);
             update_status(tr, 0);
             continue;
@@ -1284,20 +1355,10 @@ int gs_trainer_create(gs_trainer **out, const gs_preset *p, const gs_trainer_opt
         gs_trainer_free(tr);
         return -1;
     }
-    openblas_set_num_threads(1);
     if (build(tr, opt->cold_start, err, errlen)) {
         gs_trainer_free(tr);
         return -1;
     }
-    /* One BLAS thread, so the theory thread and the screen keep the other core, except
-     * for nets whose products dominate a step: from n d N = 2e8 a second thread made a
-     * step 1.36 times faster on 2 cores (bench, (d, N, n) = (100, 2000, 4000)), while at
-     * 1e8 it gained nothing. */
-    double work = (double)tr->data.n * tr->data.d * (tr->model.width > 0 ? tr->model.width : 1);
-    int threads = opt->blas_threads > 0 ? opt->blas_threads
-                  : gs_params_find(&p->params, "blas_threads") >= 0 ? (int)gs_params_get(&p->params, "blas_threads", 1)
-                  : work >= 2e8 ? 2 : 1;
-    openblas_set_num_threads(threads);
     update_status(tr, 0);
     *out = tr;
     return 0;
