@@ -12,7 +12,7 @@
  *   readout grad    da = phi(z)^T r           sgemv (N, n) x (n)
  * and nothing else is timed: no activation, noise or update.
  *
- * Usage: gemm_limit [d N n]...   (default: the four benchmark sizes)
+ * Usage: gemm_limit [--threads T] [d N n]...   (default: one thread, the four benchmark sizes)
  * Prints one JSON line per size with the median time of each product in
  * microseconds and "steps_per_s", the inverse of their sum.
  *
@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <cblas.h>
@@ -113,7 +114,7 @@ static double time_product(step_buffers *b, int product)
     return batch[BATCHES / 2];
 }
 
-static int time_size(int d, int N, int n)
+static int time_size(int d, int N, int n, int threads)
 {
     step_buffers b = { .n = n, .d = d, .N = N };
     size_t nd = (size_t)n * d, Nd = (size_t)N * d, nN = (size_t)n * N;
@@ -142,7 +143,7 @@ static int time_size(int d, int N, int n)
             seconds[p] = time_product(&b, p);
             total += seconds[p];
         }
-        printf("{\"d\": %d, \"N\": %d, \"n\": %d", d, N, n);
+        printf("{\"d\": %d, \"N\": %d, \"n\": %d, \"threads\": %d", d, N, n, threads);
         for (int p = 0; p < PRODUCTS; p++)
             printf(", \"%s\": %.2f", product_names[p], 1e6 * seconds[p]);
         printf(", \"steps_per_s\": %.1f}\n", 1.0 / total);
@@ -166,26 +167,34 @@ int main(int argc, char **argv)
 {
     static const int sizes[4][3] = { { 20, 100, 200 }, { 50, 500, 1000 }, { 64, 1000, 1500 },
                                      { 100, 2000, 4000 } };
-    int status = 0;
+    int status = 0, first = 1, threads = 1;
 
-    openblas_set_num_threads(1);
-    if (argc > 1) {
-        if ((argc - 1) % 3 != 0) {
-            fprintf(stderr, "usage: gemm_limit [d N n]...\n");
+    if (argc > 2 && strcmp(argv[1], "--threads") == 0) {
+        threads = atoi(argv[2]);
+        if (threads < 1 || threads > 64) {
+            fprintf(stderr, "gemm_limit: --threads '%s' is invalid; give 1 to 64\n", argv[2]);
             return 2;
         }
-        for (int i = 1; i + 2 < argc; i += 3) {
+        first = 3;
+    }
+    openblas_set_num_threads(threads);
+    if (argc > first) {
+        if ((argc - first) % 3 != 0) {
+            fprintf(stderr, "usage: gemm_limit [--threads T] [d N n]...\n");
+            return 2;
+        }
+        for (int i = first; i + 2 < argc; i += 3) {
             int d = atoi(argv[i]), N = atoi(argv[i + 1]), n = atoi(argv[i + 2]);
             if (d < 1 || N < 1 || n < 1) {
                 fprintf(stderr, "gemm_limit: sizes must be positive integers, got %s %s %s\n",
                         argv[i], argv[i + 1], argv[i + 2]);
                 return 2;
             }
-            status |= time_size(d, N, n);
+            status |= time_size(d, N, n, threads);
         }
     } else {
         for (int i = 0; i < 4; i++)
-            status |= time_size(sizes[i][0], sizes[i][1], sizes[i][2]);
+            status |= time_size(sizes[i][0], sizes[i][1], sizes[i][2], threads);
     }
     return status ? 1 : 0;
 }

@@ -67,6 +67,9 @@ run_once() {
     products)
         build/bench/gemm_limit "$d" "$N" "$n"
         ;;
+    products2)
+        build/bench/gemm_limit --threads 2 "$d" "$N" "$n"
+        ;;
     torch | numpy)
         "$PYTHON" "bench/peer_$impl.py" --act "$act" --d "$d" --N "$N" --n "$n" \
             --steps "$steps" --h "$H" 2>/dev/null | tail -n 1 | grep steps_per_s
@@ -103,10 +106,10 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "h=$H, R=$R runs per cell, about $TARGET_SECONDS s per run; steps/s are medians"
 [ -x ./grokscope ] || echo "grokscope: not available (no ./grokscope; build it with make)"
 echo
-printf '%-16s %-5s %12s %10s %10s %9s %9s %12s %10s\n' "(d, N, n)" act grokscope torch numpy \
-    "g/torch" "g/numpy" products "g/products"
-printf '%-16s %-5s %12s %10s %10s %9s %9s %12s %10s\n' "" "" "steps/s" "steps/s" "steps/s" "" "" \
-    "steps/s" "time x"
+printf '%-16s %-5s %12s %4s %10s %10s %9s %9s %10s %10s %10s %10s\n' "(d, N, n)" act grokscope thr torch \
+    numpy "g/torch" "g/numpy" products "g/prod" products2 "g/prod2"
+printf '%-16s %-5s %12s %4s %10s %10s %9s %9s %10s %10s %10s %10s\n' "" "" "steps/s" "" "steps/s" "steps/s" \
+    "" "" "steps/s" "time x" "steps/s" "time x"
 
 for size in $SIZES; do
     set -- $(echo "$size" | tr ',' ' ')
@@ -119,23 +122,24 @@ for size in $SIZES; do
             [ -n "$speed" ] && eval "steps_$impl=$(timed_steps "$speed")"
         done
 
-        steps_products=1
-        values_grokscope="" values_torch="" values_numpy="" values_products=""
-        diverged_grokscope="" diverged_torch="" diverged_numpy="" diverged_products=""
+        steps_products=1 steps_products2=1 threads_grokscope=""
+        values_grokscope="" values_torch="" values_numpy="" values_products="" values_products2=""
+        diverged_grokscope="" diverged_torch="" diverged_numpy="" diverged_products="" diverged_products2=""
         rep=0
         while [ "$rep" -lt "$R" ]; do
-            for impl in grokscope torch numpy products; do
+            for impl in grokscope torch numpy products products2; do
                 eval "steps=\$steps_$impl"
                 [ -n "$steps" ] || continue
                 line=$(run_once "$impl" "$act" "$d" "$N" "$n" "$steps")
                 speed=$(echo "$line" | json_number steps_per_s)
+                [ "$impl" = grokscope ] && threads_grokscope=$(echo "$line" | json_number threads)
                 [ -n "$speed" ] && eval "values_$impl=\"\$values_$impl $speed\""
                 case $line in *'"diverged": true'*) eval "diverged_$impl='*'" ;; esac
             done
             rep=$((rep + 1))
         done
 
-        for impl in grokscope torch numpy products; do
+        for impl in grokscope torch numpy products products2; do
             eval "values=\$values_$impl"
             if [ -n "$values" ]; then
                 eval "median_$impl=$(median $values)"
@@ -144,15 +148,16 @@ for size in $SIZES; do
             fi
         done
         # shellcheck disable=SC2154  # set by eval above
-        g=$median_grokscope t=$median_torch np=$median_numpy limit=$median_products
+        g=$median_grokscope t=$median_torch np=$median_numpy limit=$median_products limit2=$median_products2
         if [ -n "$g" ]; then g_shown="$g$diverged_grokscope"; else g_shown="not available"; fi
-        printf '%-16s %-5s %12s %10s %10s %9s %9s %12s %10s\n' "($d, $N, $n)" "$act" "$g_shown" \
-            "${t:--}$diverged_torch" "${np:--}$diverged_numpy" "$(ratio "$g" "$t")" \
-            "$(ratio "$g" "$np")" "${limit:--}" "$(ratio "$limit" "$g")"
+        printf '%-16s %-5s %12s %4s %10s %10s %9s %9s %10s %10s %10s %10s\n' "($d, $N, $n)" "$act" "$g_shown" \
+            "${threads_grokscope:--}" "${t:--}$diverged_torch" "${np:--}$diverged_numpy" "$(ratio "$g" "$t")" \
+            "$(ratio "$g" "$np")" "${limit:--}" "$(ratio "$limit" "$g")" "${limit2:--}" "$(ratio "$limit2" "$g")"
     done
 done
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "g/products: grokscope's step time as a multiple of the products-only time."
-echo "products: bench/gemm_limit, OpenBLAS sgemm/sgemv on one thread (median of R runs," \
-    "each the median of 7 batches)."
+echo "thr: the threads grokscope trained on (its summary's \"threads\")."
+echo "products, products2: bench/gemm_limit, OpenBLAS sgemm/sgemv on one and on two threads (median"
+echo "of R runs, each the median of 7 batches). g/prod, g/prod2: grokscope's step time as a multiple"
+echo "of the products-only time on one and on two threads."

@@ -58,12 +58,13 @@ typedef struct {
     int diverged;
     int theory_state;        /* gs_theory_state */
     int finished;            /* the step limit was reached or the trainer stopped */
+    int threads;             /* threads that train: the fused step's, or OpenBLAS's for other depths */
 } gs_trainer_status;
 
 typedef struct {
     uint64_t seed;
     int64_t max_steps;       /* 0: run until stopped */
-    int blas_threads;        /* OpenBLAS threads for the trainer; 0: choose */
+    int blas_threads;        /* threads for training (see --threads); 0: choose by size */
     int start_paused;
     int cold_start;          /* 1: start from the model's specialised state (see GS_CMD_RESET) */
 } gs_trainer_options;

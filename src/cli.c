@@ -83,7 +83,7 @@ int gs_cli_parse_run_args(int argc, char **argv, gs_run_args *a)
         } else if (!strcmp(arg, "--threads")) {
             int64_t v;
             if (!next || parse_int64(next, &v) || v < 1 || v > 64) {
-                usage_error("--threads '%s' is invalid; give the number of OpenBLAS threads, 1 to 64", next ? next : "");
+                usage_error("--threads '%s' is invalid; give the number of training threads, 1 to 64", next ? next : "");
                 return 2;
             }
             a->threads = (int)v;
@@ -284,8 +284,9 @@ static void print_run_help(void)
          "  --csv FILE           write one row per metric frame: step, t, wall_s, then every series\n"
          "  --record FILE.gsr    record the session (compressed) for replay and export\n"
          "  --log FILE           append engine messages to FILE\n"
-         "  --threads N          OpenBLAS threads for training (default: 1, or 2 from n*d*N = 2e8,\n"
-         "                       where the products dominate a step)\n"
+         "  --threads N          training threads. Nets with one hidden layer use 1 or 2 (default:\n"
+         "                       2 from n*N = 2e4 when two CPUs are free to use); other depths give N\n"
+         "                       to OpenBLAS (default: 1, or 2 from n*d*N = 2e8)\n"
          "  --quiet              no progress lines\n"
          "  --cold               cold start: units begin on the teacher direction (or, for modular\n"
          "                       addition, condensed on Fourier modes) instead of a prior draw\n"
@@ -511,8 +512,8 @@ int gs_cli_run(int argc, char **argv, gs_live_runner live)
     json_number(stdout, st.t);
     printf(",\"wall_s\":%.3f,\"steps_per_s\":", wall);
     json_number(stdout, wall > 0 ? (double)st.step / wall : NAN);
-    printf(",\"frames_dropped\":%" PRIu64 ",\"diverged\":%s,\"stopped_early\":%s", st.frames_dropped,
-           diverged ? "true" : "false", stop_requested ? "true" : "false");
+    printf(",\"threads\":%d,\"frames_dropped\":%" PRIu64 ",\"diverged\":%s,\"stopped_early\":%s", st.threads,
+           st.frames_dropped, diverged ? "true" : "false", stop_requested ? "true" : "false");
     for (int i = 0; i < nseries; i++) {
         putchar(',');
         json_string(stdout, series[i].name);

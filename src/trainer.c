@@ -107,6 +107,7 @@ struct gs_trainer {
     int64_t rate_step;
     double steps_per_s;
     int paused, diverged;
+    int threads;                     /* set by set_up_threads */
 
     pthread_t thread;
     int started;
@@ -186,6 +187,7 @@ static void update_status(gs_trainer *tr, int finished)
     tr->status.paused = tr->paused;
     tr->status.diverged = tr->diverged;
     tr->status.finished = finished;
+    tr->status.threads = tr->threads;
     if (!tr->has_theory)
         tr->status.theory_state = GS_THEORY_NONE;
     else if (atomic_load(&tr->theory_thread.busy) ||
@@ -366,6 +368,7 @@ static int set_up_threads(gs_trainer *tr, char *err, size_t errlen)
         if (threads <= 0)
             threads = (double)tr->data.n * tr->data.d * N >= 2e8 ? 2 : 1;
         openblas_set_num_threads(threads);
+        tr->threads = threads;
         return 0;
     }
     /* Two threads made the bench preset 1.75 times faster at n N = 2e4 ((d, N, n) =
@@ -374,9 +377,12 @@ static int set_up_threads(gs_trainer *tr, char *err, size_t errlen)
      * With one usable CPU a second thread would only wait for the first. */
     if (threads <= 0)
         threads = (double)tr->data.n * N >= STEPPER_TWO_THREADS && usable_cpus() >= 2 ? 2 : 1;
-    if (threads > 2)
+    if (threads > 2) {
+        gs_log(GS_LOG_INFO, "threads = %d: a net with one hidden layer trains on at most 2 threads; using 2", threads);
         threads = 2;
+    }
     openblas_set_num_threads(1);
+    tr->threads = threads;
     tr->stepper = gs_stepper_create(&tr->model, tr->data.x_train, tr->data.y_train, tr->data.n, threads, &tr->rng,
                                     tr->dft_cos ? tr->data.c : 0, err, errlen);
     return tr->stepper ? 0 : -1;
