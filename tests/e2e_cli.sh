@@ -89,6 +89,21 @@ assert a["train_mse"] == b["train_mse"], (a, b)
 assert a["test_mse_avg"] == b["test_mse_avg"], (a, b)
 ' "$tmp/summary.json" "$tmp/again.json"
 
+# 2b. One and two training threads give the same numbers.
+for threads in 1 2; do
+    "$bin" run "$tmp/tiny.ini" --headless --steps 1000 --set N=64 --set n=90 --seed 3 --threads $threads \
+        --quiet 2>/dev/null | tail -n 1 > "$tmp/threads$threads.json"
+done
+check "one and two threads give the same summary" $py -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a["threads"] == 1 and b["threads"] == 2, (a["threads"], b["threads"])
+timing = {"wall_s", "steps_per_s", "threads"}
+for key in a:
+    if key not in timing:
+        assert a[key] == b[key], (key, a[key], b[key])
+' "$tmp/threads1.json" "$tmp/threads2.json"
+
 # 3. Bad input: exit 2 and a message naming the problem.
 "$bin" run "$tmp/tiny.ini" --headless --steps 10 --set T=50 > /dev/null 2> "$tmp/err"
 check "out-of-range --set exits 2" [ $? -eq 2 ]

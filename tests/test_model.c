@@ -235,6 +235,14 @@ static void activation_erf_kernel_is_accurate(void **state)
      * units in the last place near erf = 1. */
     assert_true(worst < 1e-6);
     assert_true(worst_d < 3e-7);
+
+    /* Far tails, where e^(-z^2) underflows: erf is +-1 and phi' is 0, never NaN. */
+    float tails[6] = {9.5f, -9.5f, 1e3f, -1e3f, 3e38f, -3e38f}, tail_act[6], tail_dact[6];
+    gs_activation_apply(GS_ACT_ERF, tails, tail_act, tail_dact, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_true(tail_act[i] == (tails[i] > 0 ? 1.0f : -1.0f));
+        assert_true(tail_dact[i] == 0.0f);
+    }
     free(z);
     free(act);
     free(dact);

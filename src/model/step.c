@@ -45,7 +45,7 @@ enum {
     LANES = 2,
     SPINS = 4000,        /* pause instructions before yielding (roughly 10-40 us) */
     YIELDS = 200,        /* sched_yield calls before sleeping */
-    BLOCK_FLOATS = 1 << 17   /* target B * N: three (B, N) buffers fill about 1.5 MB */
+    BLOCK_FLOATS = 1 << 19   /* target B * N: three (B, N) buffers fill about 6 MB */
 };
 
 typedef struct {
