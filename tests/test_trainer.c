@@ -44,16 +44,23 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Training threads for make(); the two-thread tests set 2 and restore 1. */
+static int train_threads = 1;
+
 static gs_trainer *make(int64_t max_steps, int paused, uint64_t seed)
 {
     gs_preset p;
     char err[1024];
     assert_int_equal(gs_preset_parse(&p, preset_text, "small.ini", err, sizeof err), 0);
     gs_trainer *tr;
-    gs_trainer_options opt = {.seed = seed, .max_steps = max_steps, .blas_threads = 1, .start_paused = paused};
+    gs_trainer_options opt = {.seed = seed, .max_steps = max_steps, .blas_threads = train_threads,
+                              .start_paused = paused};
     if (gs_trainer_create(&tr, &p, &opt, err, sizeof err))
         fail_msg("create: %s", err);
     gs_preset_free(&p);
+    gs_trainer_status st;
+    gs_trainer_get_status(tr, &st);
+    assert_int_equal(st.threads, train_threads);
     assert_int_equal(gs_trainer_start(tr), 0);
     return tr;
 }
@@ -238,6 +245,20 @@ static void trainer_divergence_restores_and_pauses(void **state)
     free(c);
 }
 
+/* Rebuild and divergence again with the fused step on two threads: the rebuild
+ * joins the helper thread and starts a new one, and the divergence check sees both lanes. */
+static int use_two_threads(void **state)
+{
+    train_threads = 2;
+    return 0;
+}
+
+static int use_one_thread(void **state)
+{
+    train_threads = 1;
+    return 0;
+}
+
 static void trainer_rejects_step_past_stability(void **state)
 {
     collected *c = calloc(1, sizeof *c);
@@ -296,6 +317,8 @@ int main(void)
         cmocka_unit_test(trainer_set_is_echoed_and_bounded),
         cmocka_unit_test(trainer_rebuilds_when_n_changes),
         cmocka_unit_test(trainer_divergence_restores_and_pauses),
+        cmocka_unit_test_setup_teardown(trainer_rebuilds_when_n_changes, use_two_threads, use_one_thread),
+        cmocka_unit_test_setup_teardown(trainer_divergence_restores_and_pauses, use_two_threads, use_one_thread),
         cmocka_unit_test(trainer_rejects_step_past_stability),
         cmocka_unit_test(trainer_ring_drops_oldest),
     };
