@@ -371,8 +371,8 @@ static int set_up_threads(gs_trainer *tr, char *err, size_t errlen)
         tr->threads = threads;
         return 0;
     }
-    /* Two threads made the bench preset 1.75 times faster at n N = 2e4 ((d, N, n) =
-     * (20, 100, 200)) and about 1.85 times at the larger sizes, while at n N = 1e4
+    /* Two threads made the bench preset 1.2 to 1.75 times faster at n N = 2e4 ((d, N, n) =
+     * (20, 100, 200), runs differ) and about 1.85 times at the larger sizes, while at n N = 1e4
      * (nngp-outputs) the hand-off cost more than it saved (58 000 -> 46 000 steps/s).
      * With one usable CPU a second thread would only wait for the first. */
     if (threads <= 0)

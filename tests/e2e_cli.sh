@@ -97,7 +97,8 @@ done
 check "one and two threads give the same summary" $py -c '
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-assert a["threads"] == 1 and b["threads"] == 2, (a["threads"], b["threads"])
+assert a["threads"] == 1, a["threads"]
+assert b["threads"] == 2, b["threads"]
 timing = {"wall_s", "steps_per_s", "threads"}
 for key in a:
     if key not in timing:

@@ -246,7 +246,7 @@ static void trainer_divergence_restores_and_pauses(void **state)
 }
 
 /* Rebuild and divergence again with the fused step on two threads: the rebuild
- * joins the helper thread and starts a new one, and the divergence check sees both lanes. */
+ * joins the helper thread and starts a new one, and the divergence check covers both lanes. */
 static int use_two_threads(void **state)
 {
     train_threads = 2;
