@@ -89,7 +89,7 @@ static void assert_close(const float *got, const float *want, size_t count, doub
     }
 }
 
-/* After one step m->grads holds the whole gradient at the old weights, and out
+/* After one step m->grads contains the whole gradient at the old weights, and out
  * and resid the outputs before the update. */
 static void check_gradient_case(int activation, int bias, int n, int N, int c, int threads)
 {
@@ -311,7 +311,7 @@ static void test_step_bad_loss_leaves_weights_alone(void **state)
     tear_down(&f);
 }
 
-static void test_step_refuses_other_depths_and_thread_counts(void **state)
+static void test_step_rejects_deeper_nets_and_three_threads(void **state)
 {
     (void)state;
     fixture f;
@@ -341,7 +341,7 @@ int main(void)
         cmocka_unit_test(test_step_one_and_two_threads_give_the_same_bits),
         cmocka_unit_test(test_step_sextic_term_matches_whole_matrix),
         cmocka_unit_test(test_step_bad_loss_leaves_weights_alone),
-        cmocka_unit_test(test_step_refuses_other_depths_and_thread_counts),
+        cmocka_unit_test(test_step_rejects_deeper_nets_and_three_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -252,7 +252,7 @@ static void *helper_main(void *arg)
 /* ---- set-up -------------------------------------------------------------------- */
 
 /* Lane 0 takes the first half of the samples and of each tensor: whole rows when
- * the tensor has several (so the sextic term sees whole rows of W1), else entries. */
+ * the tensor has several (so the sextic term gets whole rows of W1), else entries. */
 static void plan_lanes(gs_stepper *s)
 {
     const gs_model *m = s->m;
