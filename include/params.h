@@ -25,6 +25,10 @@ int gs_params_find(const gs_params *p, const char *name);
 double gs_params_get(const gs_params *p, const char *name, double fallback);
 /* Set name to value, adding it if needed. Return 0, or -1 when the set is full. */
 int gs_params_set(gs_params *p, const char *name, double value);
+/* Return 1 for parameters that count units, samples, dimensions or steps
+ * (N, n, d, P, n_test, probe, burn_in, metric_every, dist_every), which must
+ * be whole numbers, else 0. */
+int gs_params_is_count(const char *name);
 
 /* The finite-size sweep of the grokking papers: N -> beta N_ref, d -> sqrt(beta) d_ref,
  * n -> beta n_ref, sigma_a2 -> sigma_a2_ref / sqrt(beta), which keeps

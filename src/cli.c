@@ -82,7 +82,11 @@ int gs_cli_parse_run_args(int argc, char **argv, gs_run_args *a)
             a->cold = 1;
         } else if (!strcmp(arg, "--threads")) {
             int64_t v;
-            if (!next || parse_int64(next, &v) || v < 1 || v > 64) {
+            if (!next) {
+                usage_error("--threads needs a value, e.g. --threads 1");
+                return 2;
+            }
+            if (parse_int64(next, &v) || v < 1 || v > 64) {
                 usage_error("--threads '%s' is invalid; give the number of training threads, 1 to 64", next ? next : "");
                 return 2;
             }
@@ -284,9 +288,10 @@ static void print_run_help(void)
          "  --csv FILE           write one row per metric frame: step, t, wall_s, then every series\n"
          "  --record FILE.gsr    record the session (compressed) for replay and export\n"
          "  --log FILE           append engine messages to FILE\n"
-         "  --threads N          training threads. Nets with one hidden layer use 1 or 2 (default:\n"
-         "                       2 from n*N = 2e4 when two CPUs are free to use); other depths give N\n"
-         "                       to OpenBLAS (default: 1, or 2 from n*d*N = 2e8)\n"
+         "  --threads K          training threads, 1 to 64. Nets with one hidden layer use 1 or 2\n"
+         "                       (default: 2 once n*N >= 2e4, for n training points and width N, if\n"
+         "                       the CPU affinity allows two CPUs); other depths give K threads to\n"
+         "                       OpenBLAS (default: 1, or 2 once n*d*N >= 2e8, d inputs)\n"
          "  --quiet              no progress lines\n"
          "  --cold               cold start: units begin on the teacher direction (or, for modular\n"
          "                       addition, condensed on Fourier modes) instead of a prior draw\n"
@@ -657,8 +662,7 @@ int gs_cli_theory(int argc, char **argv)
             double frac = points > 1 ? (double)k / (points - 1) : 0;
             x = sweep.log_scale ? sweep.from * pow(sweep.to / sweep.from, frac)
                                 : sweep.from + (sweep.to - sweep.from) * frac;
-            if (!strcmp(sweep.name, "n") || !strcmp(sweep.name, "N") || !strcmp(sweep.name, "d") ||
-                !strcmp(sweep.name, "P"))
+            if (gs_params_is_count(sweep.name))
                 x = round(x);
             gs_params_set(&params, sweep.name, x);
         }

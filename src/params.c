@@ -20,6 +20,16 @@ double gs_params_get(const gs_params *p, const char *name, double fallback)
     return i < 0 ? fallback : p->value[i];
 }
 
+int gs_params_is_count(const char *name)
+{
+    static const char *const counts[] = {"N", "n", "d", "P", "n_test", "probe", "burn_in", "metric_every",
+                                         "dist_every", NULL};
+    for (int i = 0; counts[i]; i++)
+        if (!strcmp(name, counts[i]))
+            return 1;
+    return 0;
+}
+
 int gs_params_set(gs_params *p, const char *name, double value)
 {
     int i = gs_params_find(p, name);

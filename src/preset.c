@@ -219,6 +219,8 @@ static int set_tunable(parse_ctx *c, gs_preset *p, section_state *s, const char 
     if (!strcmp(key, "value")) {
         if (parse_number(c, key, value, &v))
             return -1;
+        if (gs_params_is_count(s->name) && v != round(v))
+            return fail(c, "value = %g is not a whole number; %s is a count", v, s->name);
         gs_params_set(&p->params, s->name, v);
     } else if (!strcmp(key, "min")) {
         return parse_number(c, key, value, &t->min);
@@ -597,6 +599,8 @@ int gs_preset_parse(gs_preset *p, const char *text, const char *source, char *er
                                 "(T, h, N, n, d, sigma_w2, sigma_a2, ...)", key, key);
             }
             rc = parse_number(&c, key, value, &v);
+            if (!rc && gs_params_is_count(key) && v != round(v))
+                return fail(&c, "%s = %g is not a whole number; %s is a count", key, v, key);
             if (!rc && gs_params_set(&p->params, key, v))
                 return fail(&c, "too many parameters; at most %d are accepted", GS_MAX_PARAMS);
         } else if (!strcmp(s.kind, "param"))
@@ -760,6 +764,10 @@ int gs_preset_set(gs_preset *p, const char *assignment, char *err, size_t errlen
         else
             snprintf(err, errlen, "--set %s: preset %s has no parameter '%s'. Parameters: %s", name, p->name,
                      name, accepted);
+        return -1;
+    }
+    if (gs_params_is_count(name) && v != round(v)) {
+        snprintf(err, errlen, "--set %s=%g is not a whole number; %s is a count", name, v, name);
         return -1;
     }
     const gs_tunable *t = gs_preset_tunable(p, name);

@@ -378,9 +378,13 @@ static int set_up_threads(gs_trainer *tr, char *err, size_t errlen)
     if (threads <= 0)
         threads = (double)tr->data.n * N >= STEPPER_TWO_THREADS && usable_cpus() >= 2 ? 2 : 1;
     if (threads > 2) {
-        gs_log(GS_LOG_INFO, "threads = %d: a net with one hidden layer trains on at most 2 threads; using 2", threads);
+        gs_log(GS_LOG_WARN, "--threads %d: a net with one hidden layer trains on at most 2 threads; using 2",
+               threads);
         threads = 2;
     }
+    if (threads == 2 && usable_cpus() < 2)
+        gs_log(GS_LOG_WARN, "--threads 2 with one usable CPU: the two halves of each step take turns on it, "
+                            "which is slower than --threads 1");
     openblas_set_num_threads(1);
     tr->threads = threads;
     tr->stepper = gs_stepper_create(&tr->model, tr->data.x_train, tr->data.y_train, tr->data.n, threads, &tr->rng,
@@ -990,7 +994,9 @@ static void apply_set(gs_trainer *tr, const gs_command *cmd)
 {
     const gs_tunable *t = gs_preset_tunable(&tr->preset, cmd->name);
     double old_value = param(tr, cmd->name, NAN);
-    double v = cmd->value;
+    /* Keys step counts by factors (88 / 1.5 = 58.67): the network and the theory
+     * both get the nearest whole number. */
+    double v = gs_params_is_count(cmd->name) ? round(cmd->value) : cmd->value;
     char err[256];
 
     if (isnan(old_value)) {

@@ -96,6 +96,8 @@ static void preset_bad_values_name_the_value(void **state)
     expect_error("name = x\n", "demo.ini:1:", "before any section");
     expect_error("[preset]\nname = x\nno equals sign\n", "demo.ini:3:", "key = value");
     expect_error("[preset]\n", "demo.ini", "no name");
+    expect_error("[preset]\nname = x\n[params]\nd = 4.5\n", "demo.ini:4:", "d = 4.5 is not a whole number");
+    expect_error("[preset]\nname = x\n[param N]\nvalue = 58.5\n", "demo.ini:4:", "not a whole number; N is a count");
 }
 
 static void preset_set_checks_bounds_and_names(void **state)
@@ -111,6 +113,9 @@ static void preset_set_checks_bounds_and_names(void **state)
     assert_non_null(strstr(err, "did you mean 'T'"));
     assert_int_equal(gs_preset_set(&p, "d=abc", err, sizeof err), -1);
     assert_non_null(strstr(err, "not a number"));
+    assert_int_equal(gs_preset_set(&p, "d=12.5", err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a whole number"));
+    assert_int_equal(gs_preset_set(&p, "d=13", err, sizeof err), 0);
     gs_preset_free(&p);
 }
 

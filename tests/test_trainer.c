@@ -207,6 +207,23 @@ static void trainer_rebuilds_when_n_changes(void **state)
     free(c);
 }
 
+/* Keys step N by a factor; the trainer rounds to a whole width, so network and
+ * theory see the same N. */
+static void trainer_rounds_counts_to_whole_numbers(void **state)
+{
+    collected *c = calloc(1, sizeof *c);
+    gs_trainer *tr = make(0, 1, 1);
+    gs_command set = {.kind = GS_CMD_SET, .name = "N", .value = 30.6};
+    gs_trainer_command(tr, &set);
+    int i = wait_event(tr, c, GS_EVENT_SET);
+    assert_float_equal(c->event[i].new_value, 31, 0);
+    gs_params params;
+    gs_trainer_get_params(tr, &params);
+    assert_float_equal(gs_params_get(&params, "N", 0), 31, 0);
+    gs_trainer_free(tr);
+    free(c);
+}
+
 static void trainer_divergence_restores_and_pauses(void **state)
 {
     collected *c = calloc(1, sizeof *c);
@@ -317,6 +334,7 @@ int main(void)
         cmocka_unit_test(trainer_set_is_echoed_and_bounded),
         cmocka_unit_test(trainer_rebuilds_when_n_changes),
         cmocka_unit_test(trainer_divergence_restores_and_pauses),
+        cmocka_unit_test(trainer_rounds_counts_to_whole_numbers),
         cmocka_unit_test_setup_teardown(trainer_rebuilds_when_n_changes, use_two_threads, use_one_thread),
         cmocka_unit_test_setup_teardown(trainer_divergence_restores_and_pauses, use_two_threads, use_one_thread),
         cmocka_unit_test(trainer_rejects_step_past_stability),
