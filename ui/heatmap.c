@@ -85,7 +85,7 @@ int heatmap_draw(cells_buf *b, cells_rect r, const gs_matrix *m)
         return -1;
     }
     if (r.w < 12 || r.h < 3) {
-        cells_text(b, r.x, r.y, "(too small)", STYLE_DIM, r.w);
+        cells_text(b, r.x, r.y, "(too small; Enter zooms)", STYLE_DIM, r.w);
         return -1;
     }
     heatmap_range(m, &lo, &hi);

@@ -94,7 +94,7 @@ int hist_draw(cells_buf *b, cells_rect r, const gs_histogram *h, const hist_opti
     int label_w = (int)strlen(top_text);
     cells_rect area = {r.x + label_w + 1, r.y + 1, r.w - label_w - 1, r.h - 3};
     if (area.w < 4 || area.h < 2) {
-        cells_text(b, r.x, r.y, "(too small)", STYLE_DIM, r.w);
+        cells_text(b, r.x, r.y, "(too small; Enter zooms)", STYLE_DIM, r.w);
         return -1;
     }
 

@@ -506,7 +506,7 @@ int plot_draw(cells_buf *b, cells_rect r, const plot_options *o, const plot_seri
     if (frame)
         memset(frame, 0, sizeof *frame);
     if (ah < 2 || r.w < 12) {
-        cells_text(b, r.x, r.y, "(too small)", STYLE_DIM, r.w);
+        cells_text(b, r.x, r.y, "(too small; Enter zooms)", STYLE_DIM, r.w);
         return -1;
     }
 
@@ -517,7 +517,7 @@ int plot_draw(cells_buf *b, cells_rect r, const plot_options *o, const plot_seri
     int lw = label_width(yticks, nyt);
     cells_rect area = {r.x + lw + 1, r.y + legend_rows, r.w - lw - 1, ah};
     if (area.w < 4) {
-        cells_text(b, r.x, r.y, "(too small)", STYLE_DIM, r.w);
+        cells_text(b, r.x, r.y, "(too small; Enter zooms)", STYLE_DIM, r.w);
         return -1;
     }
     sc.dots_w = area.w * 2;
