@@ -91,9 +91,10 @@ static void keys_names(void **state)
 static void check_help_of_mode(int mode)
 {
     cells_buf b;
-    int lines = keys_help_lines(NULL, mode);
-    assert_int_equal(cells_init(&b, 100, lines, 0), 0);
-    keys_draw_help(&b, (cells_rect){0, 0, 100, lines}, NULL, mode, 0);
+    /* Wide enough that no text wraps: one row per binding. */
+    int lines = keys_help_rows(NULL, mode, 300);
+    assert_int_equal(cells_init(&b, 300, lines, 0), 0);
+    keys_draw_help(&b, (cells_rect){0, 0, 300, lines}, NULL, mode, 0);
     int row = 1;
     for (int i = 0; keys_table[i].action != ACTION_NONE; i++) {
         if (keys_table[i].mode != KEYS_MODE_ANY && keys_table[i].mode != mode)
@@ -115,6 +116,40 @@ static void keys_help_lists_every_binding(void **state)
 {
     check_help_of_mode(KEYS_MODE_LIVE);
     check_help_of_mode(KEYS_MODE_REPLAY);
+}
+
+/* In a narrow help the long texts wrap at spaces onto more rows, so their
+ * last words stay on screen, and scrolling by rows shows the rest. */
+static void keys_help_wraps_long_texts(void **state)
+{
+    enum { WIDTH = 50 };
+    int wide = keys_help_rows(NULL, KEYS_MODE_LIVE, 300);
+    int lines = keys_help_rows(NULL, KEYS_MODE_LIVE, WIDTH);
+    assert_true(lines > wide);
+
+    cells_buf b;
+    assert_int_equal(cells_init(&b, WIDTH, lines, 0), 0);
+    keys_draw_help(&b, (cells_rect){0, 0, WIDTH, lines}, NULL, KEYS_MODE_LIVE, 0);
+    int found = 0, cut_word = 0;
+    for (int y = 0; y < lines; y++) {
+        char line[1024];
+        assert_true(cells_row_text(&b, y, line, sizeof line) >= 0);
+        found |= strstr(line, "see hysteresis") != NULL;
+        cut_word |= strstr(line, "hysteres ") != NULL;
+    }
+    assert_true(found);
+    assert_false(cut_word);
+
+    /* From row 3 on, the first row drawn is the old fourth. */
+    cells_buf scrolled;
+    assert_int_equal(cells_init(&scrolled, WIDTH, lines - 3, 0), 0);
+    keys_draw_help(&scrolled, (cells_rect){0, 0, WIDTH, lines - 3}, NULL, KEYS_MODE_LIVE, 3);
+    char want[1024], got[1024];
+    assert_true(cells_row_text(&b, 3, want, sizeof want) >= 0);
+    assert_true(cells_row_text(&scrolled, 0, got, sizeof got) >= 0);
+    assert_string_equal(got, want);
+    cells_free(&scrolled);
+    cells_free(&b);
 }
 
 /* In a replay the replay keys win; on a live screen they keep their
@@ -140,7 +175,7 @@ static void keys_replay_mode_lookup(void **state)
 static void keys_replay_help_drops_taken_keys(void **state)
 {
     cells_buf b;
-    int lines = keys_help_lines(NULL, KEYS_MODE_REPLAY);
+    int lines = keys_help_rows(NULL, KEYS_MODE_REPLAY, 100);
     assert_int_equal(cells_init(&b, 100, lines, 1), 0);
     keys_draw_help(&b, (cells_rect){0, 0, 100, lines}, NULL, KEYS_MODE_REPLAY, 0);
     int found = 0;
@@ -164,6 +199,7 @@ int main(void)
         cmocka_unit_test(keys_tunable_lookup),
         cmocka_unit_test(keys_names),
         cmocka_unit_test(keys_help_lists_every_binding),
+        cmocka_unit_test(keys_help_wraps_long_texts),
         cmocka_unit_test(keys_replay_mode_lookup),
         cmocka_unit_test(keys_replay_help_drops_taken_keys),
     };

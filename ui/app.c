@@ -48,7 +48,8 @@ struct app {
     int focus;                          /* index into panels */
     int zoomed;
     int help_open;
-    int help_scroll;                    /* first help line shown */
+    int help_scroll;                    /* first help row shown */
+    int help_rows;                      /* rows of the help text at its last drawn width */
     int command_open;
     char command[APP_COMMAND_MAX];
 
@@ -662,7 +663,7 @@ int app_key(app *a, int key)
             a->help_open = 0;
         if (action == ACTION_QUIT)
             return APP_QUIT;
-        if (action == ACTION_PARAM_NEXT && a->help_scroll + 1 < keys_help_lines(a->preset, a->mode))
+        if (action == ACTION_PARAM_NEXT && a->help_scroll + 1 < a->help_rows)
             a->help_scroll++;
         if (action == ACTION_PARAM_PREV && a->help_scroll > 0)
             a->help_scroll--;
@@ -1022,7 +1023,8 @@ static void app_draw_messages(app *a, cells_buf *b, cells_rect body)
 static void app_draw_help(app *a, cells_buf *b, cells_rect body)
 {
     int w = body.w - 4 < 90 ? body.w - 4 : 90;
-    int lines = keys_help_lines(a->preset, a->mode);
+    int lines = keys_help_rows(a->preset, a->mode, w - 4);
+    a->help_rows = lines;
     int h = lines + 2 < body.h ? lines + 2 : body.h;
     int visible = h - 2;
 

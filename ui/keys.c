@@ -192,11 +192,47 @@ void keys_name(int key, int ascii, char *out, size_t len)
 
 #define KEYS_TABLE_MAX 64
 
-int keys_help_lines(const gs_preset *p, int mode)
+/* Logical lines of the help text: a title, the bindings, a gap, a title and
+ * the parameter keys. */
+static int keys_help_lines(const gs_preset *p, int mode)
 {
     int list[KEYS_TABLE_MAX];
     int nkeys = keys_list(mode, list, KEYS_TABLE_MAX);
     return 1 + nkeys + (p && p->ntunable ? 2 + p->ntunable : 0);
+}
+
+/* Bytes of the start of text that fit in width columns, ending after a
+ * space when the whole text does not fit (or mid-word when no space does). */
+static int wrap_length(const char *text, int width)
+{
+    int cols = 0, last_space = -1, i = 0;
+    for (; text[i]; i++) {
+        if (((unsigned char)text[i] & 0xC0) == 0x80)
+            continue;   /* a UTF-8 continuation byte: same column */
+        if (cols == width)
+            break;
+        if (text[i] == ' ')
+            last_space = i;
+        cols++;
+    }
+    if (!text[i] || text[i] == ' ')
+        return i;
+    return last_space > 0 ? last_space + 1 : i;
+}
+
+/* Rows that text fills at width columns, or 1 when width leaves no room to wrap. */
+static int wrapped_rows(const char *text, int width)
+{
+    if (width < 8 || !text[0])
+        return 1;
+    int rows = 0;
+    while (*text) {
+        text += wrap_length(text, width);
+        while (*text == ' ')
+            text++;
+        rows++;
+    }
+    return rows;
 }
 
 /* Line `line` of the help text: a title (keys NULL) or key names and text. */
@@ -237,20 +273,55 @@ static void help_line_text(const gs_preset *p, int mode, int line, int ascii, ch
              t->rebuild ? " (a change restarts training)" : "");
 }
 
+enum { HELP_LABEL_W = 11 };
+
+int keys_help_rows(const gs_preset *p, int mode, int width)
+{
+    int total = keys_help_lines(p, mode), rows = 0;
+    for (int line = 0; line < total; line++) {
+        char keys[40], text[256];
+        help_line_text(p, mode, line, 0, keys, sizeof keys, text, sizeof text);
+        rows += keys[0] ? wrapped_rows(text, width - HELP_LABEL_W - 2) : 1;
+    }
+    return rows;
+}
+
 void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int mode, int first)
 {
-    const int label_w = 11;
     int total = keys_help_lines(p, mode);
+    int text_w = r.w - HELP_LABEL_W - 2;
+    int row = 0;   /* rows of the whole text before this line */
 
-    for (int y = 0; y < r.h && first + y < total; y++) {
+    for (int line = 0; line < total && row < first + r.h; line++) {
         char keys[40], text[256];
-        help_line_text(p, mode, first + y, b->ascii, keys, sizeof keys, text, sizeof text);
+        help_line_text(p, mode, line, b->ascii, keys, sizeof keys, text, sizeof text);
         if (!keys[0]) {
-            cells_text(b, r.x, r.y + y, text, STYLE_TITLE, r.w);
+            if (row >= first)
+                cells_text(b, r.x, r.y + row - first, text, STYLE_TITLE, r.w);
+            row++;
             continue;
         }
-        cells_text(b, r.x + 1, r.y + y, keys, STYLE_SELECTED, label_w);
-        cells_text(b, r.x + 2 + label_w, r.y + y, text, STYLE_NORMAL, r.w - label_w - 2);
+        if (row >= first)
+            cells_text(b, r.x + 1, r.y + row - first, keys, STYLE_SELECTED, HELP_LABEL_W);
+        if (text_w < 8) {
+            if (row >= first)
+                cells_text(b, r.x + 2 + HELP_LABEL_W, r.y + row - first, text, STYLE_NORMAL, text_w);
+            row++;
+            continue;
+        }
+        const char *rest = text;
+        do {
+            int n = wrap_length(rest, text_w);
+            if (row >= first && row < first + r.h) {
+                char piece[256];
+                snprintf(piece, sizeof piece, "%.*s", n, rest);
+                cells_text(b, r.x + 2 + HELP_LABEL_W, r.y + row - first, piece, STYLE_NORMAL, text_w);
+            }
+            rest += n;
+            while (*rest == ' ')
+                rest++;
+            row++;
+        } while (*rest);
     }
 }
 

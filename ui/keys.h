@@ -97,12 +97,13 @@ int keys_tunable_for(const gs_preset *p, int key, int *direction);
 /* Write a printable name of key ("[", "Tab", "Up") into out. */
 void keys_name(int key, int ascii, char *out, size_t len);
 
-/* Number of lines of the help text for preset p (p may be NULL) on a
- * screen of the given mode. */
-int keys_help_lines(const gs_preset *p, int mode);
-/* Draw the help text into rect r of b from line first on: every binding of
+/* Number of rows that the help text for preset p (p may be NULL) on a
+ * screen of the given mode fills when drawn width columns wide; long
+ * texts wrap onto further rows. */
+int keys_help_rows(const gs_preset *p, int mode, int width);
+/* Draw the help text into rect r of b from row first on: every binding of
  * the table that works in mode, then the keys of the tunable parameters of
- * p. */
+ * p, each text wrapped at word boundaries to the rect's width. */
 void keys_draw_help(cells_buf *b, cells_rect r, const gs_preset *p, int mode, int first);
 
 /* Draw the footer: the bindings of mode that have footer text, as many as
