@@ -73,6 +73,29 @@ static void cells_box_glyphs(void **state)
     cells_free(&b);
 }
 
+/* A text cut to fit ends in an ellipsis; one that fits is written whole. */
+static void cells_text_fit_marks_the_cut(void **state)
+{
+    cells_buf b;
+    char row[128];
+    assert_int_equal(cells_init(&b, 12, 3, 0), 0);
+    assert_int_equal(cells_text_fit(&b, 0, 0, "abcdef", 0, 4), 4);
+    assert_int_equal(cells_text_fit(&b, 0, 1, "abcd", 0, 4), 4);
+    cells_box(&b, (cells_rect){0, 2, 12, 1}, NULL, 0, 0);
+    assert_true(cells_row_text(&b, 0, row, sizeof row) >= 0);
+    assert_string_equal(row, "abc\u2026        ");
+    assert_true(cells_row_text(&b, 1, row, sizeof row) >= 0);
+    assert_string_equal(row, "abcd        ");
+    cells_free(&b);
+
+    /* A box title too long for its box ends in "." in ASCII mode, before " -+". */
+    assert_int_equal(cells_init(&b, 12, 3, 1), 0);
+    cells_box(&b, (cells_rect){0, 0, 12, 3}, "a long title", 1, 2);
+    assert_true(cells_row_text(&b, 0, row, sizeof row) >= 0);
+    assert_string_equal(row, "+ a long. -+");
+    cells_free(&b);
+}
+
 /* In ASCII mode text is reduced to ASCII on the way in, and any stray code
  * point is shown as '?' on the way out. */
 static void cells_ascii_guard(void **state)
@@ -106,6 +129,7 @@ int main(void)
         cmocka_unit_test(cells_utf8_round_trip),
         cmocka_unit_test(cells_text_clips_to_width),
         cmocka_unit_test(cells_box_glyphs),
+        cmocka_unit_test(cells_text_fit_marks_the_cut),
         cmocka_unit_test(cells_ascii_guard),
         cmocka_unit_test(cells_resize_clears),
     };

@@ -150,6 +150,19 @@ int cells_text(cells_buf *b, int x, int y, const char *utf8, int style, int max_
     return written;
 }
 
+int cells_text_fit(cells_buf *b, int x, int y, const char *utf8, int style, int max_cols)
+{
+    int limit = max_cols < 0 ? b->width - x : max_cols;
+    int count = 0;
+    for (const char *s = utf8; *s; s++)
+        count += ((unsigned char)*s & 0xC0) != 0x80;
+    if (count <= limit || limit < 2)
+        return cells_text(b, x, y, utf8, style, limit);
+    int written = cells_text(b, x, y, utf8, style, limit - 1);
+    cells_put(b, x + written, y, b->ascii ? '.' : 0x2026, style);
+    return written + 1;
+}
+
 int cells_printf(cells_buf *b, int x, int y, int style, int max_cols, const char *fmt, ...)
 {
     char line[512];
@@ -186,7 +199,7 @@ void cells_box(cells_buf *b, cells_rect r, const char *title, int style, int tit
     if (title && *title && r.w > 6) {
         int room = r.w - 4;
         cells_put(b, r.x + 1, r.y, ' ', style);
-        int n = cells_text(b, r.x + 2, r.y, title, title_style, room - 1);
+        int n = cells_text_fit(b, r.x + 2, r.y, title, title_style, room - 1);
         cells_put(b, r.x + 2 + n, r.y, ' ', style);
     }
 }

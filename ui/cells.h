@@ -55,6 +55,9 @@ int cells_style_at(const cells_buf *b, int x, int y);
  * edge). Returns the number of cells written. Invalid UTF-8 bytes become '?';
  * in ASCII mode every non-ASCII code point becomes '?'. */
 int cells_text(cells_buf *b, int x, int y, const char *utf8, int style, int max_cols);
+/* Same as cells_text, but a text longer than max_cols ends in an ellipsis
+ * ("." in ASCII mode) in its last cell, so the cut is visible. */
+int cells_text_fit(cells_buf *b, int x, int y, const char *utf8, int style, int max_cols);
 /* Same as cells_text with printf formatting. */
 int cells_printf(cells_buf *b, int x, int y, int style, int max_cols, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));

@@ -297,8 +297,8 @@ static void params_draw(panel *p, cells_buf *b, const panel_context *c)
         /* The label after room for a pending value, where the panel is wide. */
         int label_x = col + 12;
         if (t->label[0] && p->rect.w - label_x >= 12)
-            cells_text(b, p->rect.x + label_x, y, t->label, selected ? STYLE_SELECTED : STYLE_DIM,
-                       p->rect.w - label_x);
+            cells_text_fit(b, p->rect.x + label_x, y, t->label, selected ? STYLE_SELECTED : STYLE_DIM,
+                           p->rect.w - label_x);
         any_rebuild |= t->rebuild;
     }
     if (any_rebuild && y < p->rect.y + p->rect.h)
