@@ -87,7 +87,7 @@ int gs_cli_parse_run_args(int argc, char **argv, gs_run_args *a)
                 return 2;
             }
             if (parse_int64(next, &v) || v < 1 || v > 64) {
-                usage_error("--threads '%s' is invalid; give the number of training threads, 1 to 64", next ? next : "");
+                usage_error("--threads '%s' is invalid; give the number of training threads, 1 to 64", next);
                 return 2;
             }
             a->threads = (int)v;

@@ -378,8 +378,8 @@ static int set_up_threads(gs_trainer *tr, char *err, size_t errlen)
     if (threads <= 0)
         threads = (double)tr->data.n * N >= STEPPER_TWO_THREADS && usable_cpus() >= 2 ? 2 : 1;
     if (threads > 2) {
-        gs_log(GS_LOG_WARN, "--threads %d: a net with one hidden layer trains on at most 2 threads; using 2",
-               threads);
+        gs_log(GS_LOG_WARN, "%d training threads requested: a net with one hidden layer trains on at most 2; "
+                            "using 2", threads);
         threads = 2;
     }
     if (threads == 2 && usable_cpus() < 2)

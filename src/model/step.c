@@ -17,10 +17,10 @@
  *   waits for update_done == g    <---   posts update_done = g
  *
  * Each post is a sequentially consistent store, so everything written before
- * it is visible after the matching wait. A waiter spins briefly, then yields,
- * then sleeps on a condition variable: steps long enough to be worth two
- * threads last a millisecond or more, so the sleeping case costs little, and
- * a helper waiting between runs does not hold a core.
+ * it is visible after the matching wait. A waiter spins briefly, which covers
+ * the hand-offs inside a step, then yields, then sleeps on a condition
+ * variable. So a helper waiting while the caller computes metrics, or while
+ * training is paused, does not hold a core.
  */
 #include <cblas.h>
 #include <math.h>
@@ -110,11 +110,8 @@ static void post(gs_stepper *s, atomic_uint *counter, unsigned value)
 static void wait_for(gs_stepper *s, atomic_uint *counter, unsigned value)
 {
     for (int i = 0; i < SPINS; i++) {
-        if (atomic_load_explicit(counter, memory_order_relaxed) == value) {
-            atomic_thread_fence(memory_order_seq_cst);
-            if (atomic_load(counter) == value)
-                return;
-        }
+        if (atomic_load(counter) == value)
+            return;
         cpu_relax();
     }
     for (int i = 0; i < YIELDS; i++) {
@@ -251,8 +248,9 @@ static void *helper_main(void *arg)
 
 /* ---- set-up -------------------------------------------------------------------- */
 
-/* Lane 0 takes the first half of the samples and of each tensor: whole rows when
- * the tensor has several (so the sextic term gets whole rows of W1), else entries. */
+/* Lane 0 takes the first half of the samples and of each tensor: whole rows for
+ * W1 (the sextic term works on whole rows, so with one row lane 1 takes it all)
+ * and for other tensors with several rows, else entries. */
 static void plan_lanes(gs_stepper *s)
 {
     const gs_model *m = s->m;
@@ -264,7 +262,7 @@ static void plan_lanes(gs_stepper *s)
     for (int t = 0; t < m->ntensors; t++) {
         const gs_tensor *tensor = &m->tensor[t];
         size_t count = (size_t)tensor->rows * tensor->cols;
-        size_t split = tensor->rows > 1 ? (size_t)(tensor->rows / 2) * tensor->cols : count / 2;
+        size_t split = tensor->rows > 1 || t == 0 ? (size_t)(tensor->rows / 2) * tensor->cols : count / 2;
         s->lanes[0].lo[t] = 0;
         s->lanes[0].hi[t] = split;
         s->lanes[1].lo[t] = split;
