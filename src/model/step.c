@@ -217,7 +217,7 @@ static void lane_update(gs_stepper *s, lane *L)
         for (size_t i = lo; i < lo + count; i++)
             m->grads[i] += other[i];
         if (t == 0 && s->sextic && L->sextic_work) {
-            /* W1 lanes hold whole rows (see plan_lanes). */
+            /* Each lane's part of W1 is whole rows (see plan_lanes). */
             const gs_step_sextic *sx = s->sextic;
             gs_sextic_fourier(tensor->w + L->lo[0], tensor->dw + L->lo[0], (int)(count / (size_t)tensor->cols),
                               sx->P, sx->gamma, sx->scale, sx->cos_table, sx->sin_table, L->sextic_work);
@@ -248,9 +248,10 @@ static void *helper_main(void *arg)
 
 /* ---- set-up -------------------------------------------------------------------- */
 
-/* Lane 0 takes the first half of the samples and of each tensor: whole rows for
- * W1 (the sextic term works on whole rows, so with one row lane 1 takes it all)
- * and for other tensors with several rows, else entries. */
+/* Lane 0 takes the first half of the samples and of each tensor, the rest goes
+ * to lane 1. Tensors split by whole rows, or by entries when they have one row.
+ * W1 always splits by rows because the sextic term works on whole rows, so a
+ * one-row W1 goes to lane 1 whole. */
 static void plan_lanes(gs_stepper *s)
 {
     const gs_model *m = s->m;
